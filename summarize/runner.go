@@ -1,0 +1,349 @@
+package summarize
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"precis/storage"
+	"precis/summarize/extract"
+	"precis/summarize/llm"
+)
+
+// Extractor turns a stored PDF into pages; the server's runs a child process.
+type Extractor interface {
+	Extract(ctx context.Context, path string) extract.Result
+}
+
+// Runner works the job queue kept in SQLite: workers claim jobs with a lease, extract, chunk,
+// map and reduce, saving each chunk result as it finishes, so a restart (even after kill -9)
+// redoes only what is missing.
+type Runner struct {
+	Store     *storage.Store
+	Extractor Extractor
+	Backends  *Backends
+	FilesDir  string
+	Workers   int
+	// Lease is how long a claimed job stays a worker's without a heartbeat.
+	Lease time.Duration
+	// Heartbeat is how often a running job renews its lease and looks for a cancel request.
+	Heartbeat time.Duration
+	// Poll is how often idle workers look for work when nobody wakes them.
+	Poll   time.Duration
+	Owner  string
+	Logger *slog.Logger
+
+	once sync.Once
+	wake chan struct{}
+}
+
+var (
+	errCancelRequested = errors.New("cancelled by a user")
+	errLeaseLost       = errors.New("the job's lease was taken over by another worker")
+)
+
+func (r *Runner) init() {
+	r.once.Do(func() {
+		r.wake = make(chan struct{}, 1)
+		if r.Workers < 1 {
+			r.Workers = 1
+		}
+		if r.Lease <= 0 {
+			r.Lease = 30 * time.Second
+		}
+		if r.Heartbeat <= 0 {
+			r.Heartbeat = time.Second
+		}
+		if r.Poll <= 0 {
+			r.Poll = 2 * time.Second
+		}
+		if r.Logger == nil {
+			r.Logger = slog.Default()
+		}
+	})
+}
+
+// Wake tells an idle worker there is new work.
+func (r *Runner) Wake() {
+	r.init()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run works jobs until ctx is done, then stops claiming, waits for the running jobs to stop
+// and hands their leases back so the next start resumes them.
+func (r *Runner) Run(ctx context.Context) {
+	r.init()
+	var wg sync.WaitGroup
+	for range r.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.loop(ctx)
+		}()
+	}
+	wg.Wait()
+	if err := r.Store.ReleaseLeases(context.Background(), r.Owner); err != nil {
+		r.Logger.Error("release job leases", slog.String("err", err.Error()))
+	}
+}
+
+func (r *Runner) loop(ctx context.Context) {
+	for ctx.Err() == nil {
+		job, err := r.Store.ClaimJob(ctx, r.Owner, r.Lease)
+		if err != nil && ctx.Err() == nil {
+			r.Logger.Error("claim job", slog.String("err", err.Error()))
+		}
+		if job != nil {
+			r.process(ctx, job)
+			r.Wake() // there may be more
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-r.wake:
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// process runs one claimed job and records how it ended.
+func (r *Runner) process(ctx context.Context, job *storage.Job) {
+	log := r.Logger.With(slog.Int64("job", job.ID), slog.Int64("document", job.DocumentID))
+	log.Info("job started", slog.Int("attempt", job.Attempts))
+	jctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go r.heartbeat(jctx, cancel, job.ID)
+	start := time.Now()
+	err := r.work(jctx, job, log)
+	bg := context.WithoutCancel(ctx)
+	cause := context.Cause(jctx)
+	switch {
+	case err == nil:
+		log.Info("job done", slog.Duration("took", time.Since(start)))
+	case errors.Is(cause, errCancelRequested):
+		log.Info("job cancelled")
+		if err := r.Store.MarkJobCancelled(bg, job.ID); err != nil {
+			log.Error("mark job cancelled", slog.String("err", err.Error()))
+		}
+	case errors.Is(cause, errLeaseLost):
+		log.Warn("job lease lost; another worker has it")
+	case ctx.Err() != nil:
+		log.Info("job interrupted by shutdown; it resumes at the next start")
+	default:
+		var refused *refusal
+		retryable := llm.Retryable(err) && !errors.As(err, &refused)
+		log.Warn("job failed", slog.String("err", err.Error()), slog.Bool("retryable", retryable))
+		if err := r.Store.FailJob(bg, job.ID, reason(err), retryable); err != nil {
+			log.Error("record job failure", slog.String("err", err.Error()))
+		}
+	}
+}
+
+// heartbeat renews the lease until ctx ends, cancelling the job when a user asked for it or
+// when the lease was lost.
+func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, jobID int64) {
+	t := time.NewTicker(r.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cancelRequested, err := r.Store.ExtendLease(ctx, jobID, r.Owner, r.Lease)
+		switch {
+		case storage.ErrorCode(err) == storage.ECONFLICT:
+			cancel(errLeaseLost)
+			return
+		case err != nil:
+			if ctx.Err() == nil {
+				r.Logger.Error("extend lease", slog.Int64("job", jobID), slog.String("err", err.Error()))
+			}
+		case cancelRequested:
+			cancel(errCancelRequested)
+			return
+		}
+	}
+}
+
+// refusal is a document the pipeline will not summarize, with the reason a user reads.
+type refusal struct{ msg string }
+
+func (e *refusal) Error() string { return e.msg }
+
+// reason is the failure text stored on the job: what a user reads.
+func reason(err error) string {
+	var refused *refusal
+	if errors.As(err, &refused) {
+		return refused.msg
+	}
+	if llm.KindOf(err) != 0 {
+		return llm.UserMessage(err)
+	}
+	return err.Error()
+}
+
+func (r *Runner) work(ctx context.Context, job *storage.Job, log *slog.Logger) error {
+	doc, err := r.Store.Document(ctx, job.DocumentID)
+	if err != nil {
+		return err
+	}
+	if doc.ExtractStatus == "pending" || doc.ExtractStatus == "" {
+		if err := r.Store.SetJobStage(ctx, job.ID, "extracting"); err != nil {
+			return err
+		}
+		res := r.Extractor.Extract(ctx, filepath.Join(r.FilesDir, doc.StoredName))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		pages := make([]storage.Page, len(res.Pages))
+		for i, p := range res.Pages {
+			pages[i] = storage.Page{DocumentID: doc.ID, Number: p.Number, Text: p.Text, Status: p.Status}
+		}
+		if err := r.Store.SaveExtraction(ctx, doc.ID, res.Status, res.Message, pages); err != nil {
+			return err
+		}
+		log.Info("extracted", slog.String("status", res.Status), slog.Int("pages", len(pages)))
+		doc.ExtractStatus, doc.ExtractMessage = res.Status, res.Message
+	}
+	if doc.ExtractStatus != extract.StatusOK {
+		msg := doc.ExtractMessage
+		if msg == "" {
+			msg = extract.StatusMessage(doc.ExtractStatus)
+		}
+		return &refusal{msg: msg}
+	}
+	backend, err := r.backend(ctx, job)
+	if err != nil {
+		return err
+	}
+	chunks, err := r.chunks(ctx, job, backend)
+	if err != nil {
+		return err
+	}
+	return r.summarize(ctx, job, doc, backend, chunks)
+}
+
+// backend is the job's provider: chosen once, then kept for every resume.
+func (r *Runner) backend(ctx context.Context, job *storage.Job) (Backend, error) {
+	if job.Provider != "" {
+		b, err := r.Backends.ByName(job.Provider)
+		if err != nil {
+			return nil, &refusal{msg: err.Error()}
+		}
+		return b, nil
+	}
+	b, err := r.Backends.Select(ctx)
+	if err != nil {
+		return nil, &refusal{msg: err.Error()}
+	}
+	job.Provider, job.Model = b.Name(), b.Model()
+	return b, r.Store.SetJobProvider(ctx, job.ID, b.Name(), b.Model())
+}
+
+// chunks returns the job's saved chunks, or cuts the pages to the backend's size and saves them.
+func (r *Runner) chunks(ctx context.Context, job *storage.Job, b Backend) ([]storage.Chunk, error) {
+	chunks, err := r.Store.Chunks(ctx, job.ID)
+	if err != nil || len(chunks) > 0 {
+		return chunks, err
+	}
+	if err := r.Store.SetJobStage(ctx, job.ID, "chunking"); err != nil {
+		return nil, err
+	}
+	plan, err := b.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := r.Store.Pages(ctx, job.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	chunks = Split(pages, plan.ChunkChars, plan.CharsPerToken)
+	if len(chunks) == 0 {
+		return nil, &refusal{msg: "The document has no text to summarize."}
+	}
+	return r.Store.SaveChunks(ctx, job.ID, chunks)
+}
+
+func (r *Runner) summarize(ctx context.Context, job *storage.Job, doc *storage.Document, b Backend, chunks []storage.Chunk) error {
+	if err := r.Store.SetJobStage(ctx, job.ID, "mapping"); err != nil {
+		return err
+	}
+	saved, err := r.saved(ctx, job.ID, chunks)
+	if err != nil {
+		return err
+	}
+	cp := &checkpoint{store: r.Store, job: job, backend: b}
+	var reducing sync.Once
+	eng := Engine{Backend: b, Checkpoint: cp, Progress: func(p Progress) {
+		if p.Stage == "reducing" {
+			reducing.Do(func() { _ = r.Store.SetJobStage(ctx, job.ID, "reducing") })
+		}
+	}}
+	res, err := eng.Run(ctx, chunks, saved)
+	if err != nil {
+		return err
+	}
+	return r.Store.CompleteJob(ctx, &storage.Summary{DocumentID: doc.ID, JobID: job.ID, Provider: b.Name(),
+		Model: b.Model(), Engine: b.Engine(), Sections: res.Sections, DroppedCitations: res.Dropped, ModelCalls: res.Calls})
+}
+
+// saved reads the partials of chunks finished in an earlier run, keyed by chunk Seq.
+func (r *Runner) saved(ctx context.Context, jobID int64, chunks []storage.Chunk) (map[int]Partial, error) {
+	results, err := r.Store.ChunkResults(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	seq := map[int64]int{}
+	for _, c := range chunks {
+		seq[c.ID] = c.Seq
+	}
+	saved := map[int]Partial{}
+	for _, res := range results {
+		var p Partial
+		if err := json.Unmarshal([]byte(res.Output), &p); err != nil {
+			return nil, fmt.Errorf("saved result of chunk %d: %w", res.ChunkID, err)
+		}
+		saved[seq[res.ChunkID]] = p
+	}
+	return saved, nil
+}
+
+// checkpoint keeps the engine's calls in SQLite, each with its audit row.
+type checkpoint struct {
+	store   *storage.Store
+	job     *storage.Job
+	backend Backend
+}
+
+func (c *checkpoint) call(call Call, chunkID int64, err error) storage.ModelCall {
+	mc := storage.ModelCall{JobID: c.job.ID, ChunkID: chunkID, Phase: call.Phase, Level: call.Level,
+		Provider: c.backend.Name(), Model: c.backend.Model(), PromptTokens: call.PromptTokens,
+		OutputTokens: call.OutputTokens, Duration: call.Wall, Outcome: "ok"}
+	if err != nil {
+		mc.Outcome, mc.Error = "error", reason(err)
+	}
+	return mc
+}
+
+// SaveMap implements Checkpoint.
+func (c *checkpoint) SaveMap(ctx context.Context, ch storage.Chunk, p Partial, call Call) error {
+	out, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return c.store.SaveChunkResult(ctx, storage.ChunkResult{JobID: c.job.ID, ChunkID: ch.ID, Output: string(out), Call: c.call(call, ch.ID, nil)})
+}
+
+// RecordCall implements Checkpoint.
+func (c *checkpoint) RecordCall(ctx context.Context, call Call, err error) error {
+	return c.store.RecordModelCall(ctx, c.call(call, 0, err))
+}
