@@ -1,0 +1,217 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Extraction statuses of a document. ExtractPending until the extractor has
+// run, then ExtractOK or one of the refusal statuses.
+const (
+	ExtractPending   = "pending"
+	ExtractOK        = "ok"
+	ExtractNotPDF    = "not_pdf"
+	ExtractEmptyFile = "empty_file"
+	ExtractEncrypted = "encrypted"
+	ExtractNoText    = "no_text"
+	ExtractDamaged   = "damaged"
+	ExtractTooLarge  = "too_large"
+	ExtractTimeout   = "timeout"
+	ExtractInternal  = "internal"
+)
+
+// extractStatuses are the statuses SaveExtraction accepts.
+var extractStatuses = map[string]bool{
+	ExtractOK: true, ExtractNotPDF: true, ExtractEmptyFile: true, ExtractEncrypted: true,
+	ExtractNoText: true, ExtractDamaged: true, ExtractTooLarge: true, ExtractTimeout: true,
+	ExtractInternal: true,
+}
+
+// Document is an uploaded PDF. The file itself lives under <data>/files as
+// StoredName; the database holds its metadata and, in pages, its text.
+type Document struct {
+	ID             int64
+	SHA256         string // lowercase hex SHA-256 of the file
+	Filename       string // original upload name
+	StoredName     string // generated file name under <data>/files
+	Size           int64
+	PageCount      int
+	ExtractStatus  string // ExtractPending, ExtractOK or a refusal status
+	ExtractMessage string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// DocumentRow is a document with its latest job, for listings.
+type DocumentRow struct {
+	Document
+	Job *Job // latest job, nil when the document has none
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// documentColumns are the columns scanDocument reads, in order.
+const documentColumns = `id, sha256, filename, stored_name, size, page_count,
+	extract_status, extract_message, created_at, updated_at`
+
+// CreateDocument inserts d and sets its ID and times. When a document with the
+// same SHA256 exists, it fills d with that row instead and returns
+// existing=true, so the file is stored once. Either way it appends an audit
+// event ("document.upload" or "document.upload_duplicate").
+func (s *Store) CreateDocument(ctx context.Context, d *Document, actor string) (existing bool, err error) {
+	if actor == "" {
+		return false, Errorf(EINVALID, "Actor required.")
+	} else if !sha256Hex.MatchString(d.SHA256) {
+		return false, Errorf(EINVALID, "Document SHA-256 must be 64 lowercase hex digits.")
+	} else if d.Filename == "" {
+		return false, Errorf(EINVALID, "Document file name required.")
+	} else if d.StoredName == "" {
+		return false, Errorf(EINVALID, "Document stored name required.")
+	} else if d.Size < 0 {
+		return false, Errorf(EINVALID, "Document size cannot be negative.")
+	}
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("create document: begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	now := s.now()
+	details := map[string]any{"sha256": d.SHA256, "size": d.Size, "filename": d.Filename}
+	old, err := findDocumentBySHA256(ctx, tx, d.SHA256)
+	if err == nil {
+		*d = *old
+		existing = true
+		err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload_duplicate",
+			ObjectType: "document", ObjectID: d.ID, Details: details})
+	} else if ErrorCode(err) == ENOTFOUND {
+		err = createDocument(ctx, tx, d, now)
+		if err == nil {
+			err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload",
+				ObjectType: "document", ObjectID: d.ID, Details: details})
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("create document: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("create document: commit: %w", err)
+	}
+	return existing, nil
+}
+
+// createDocument inserts d as a pending document.
+func createDocument(ctx context.Context, tx *sql.Tx, d *Document, now time.Time) error {
+	d.PageCount, d.ExtractStatus, d.ExtractMessage = 0, ExtractPending, ""
+	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO documents (sha256, filename, stored_name, size, page_count,
+			extract_status, extract_message, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 0, ?, '', ?, ?)
+		RETURNING id`,
+		d.SHA256, d.Filename, d.StoredName, d.Size, d.ExtractStatus,
+		formatTime(now), formatTime(now),
+	).Scan(&d.ID)
+	if isUniqueViolation(err) {
+		return Errorf(ECONFLICT, "A stored file named %q already exists.", d.StoredName)
+	} else if err != nil {
+		return fmt.Errorf("insert: %w", err)
+	}
+	return nil
+}
+
+// Document returns the document with the given id, or ENOTFOUND.
+func (s *Store) Document(ctx context.Context, id int64) (*Document, error) {
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("document %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	return findDocumentByID(ctx, tx, id)
+}
+
+// ListDocuments returns all documents, newest first, each with its latest job.
+func (s *Store) ListDocuments(ctx context.Context) ([]DocumentRow, error) {
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	defer tx.Rollback()
+
+	rows, err := tx.QueryContext(ctx, `
+		SELECT `+documentColumns+`
+		FROM documents
+		ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	defer rows.Close()
+	var list []DocumentRow
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list documents: %w", err)
+		}
+		list = append(list, DocumentRow{Document: *d})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+
+	latest, err := latestJobs(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	for i := range list {
+		list[i].Job = latest[list[i].ID]
+	}
+	return list, nil
+}
+
+// findDocumentByID returns the document with the given id, or ENOTFOUND.
+func findDocumentByID(ctx context.Context, tx *sql.Tx, id int64) (*Document, error) {
+	d, err := scanDocument(tx.QueryRowContext(ctx, `
+		SELECT `+documentColumns+` FROM documents WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find document %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// findDocumentBySHA256 returns the document with the given file hash, or
+// ENOTFOUND.
+func findDocumentBySHA256(ctx context.Context, tx *sql.Tx, sum string) (*Document, error) {
+	d, err := scanDocument(tx.QueryRowContext(ctx, `
+		SELECT `+documentColumns+` FROM documents WHERE sha256 = ?`, sum))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find document by sha256: %w", err)
+	}
+	return d, nil
+}
+
+// scanDocument reads documentColumns.
+func scanDocument(row scanner) (*Document, error) {
+	var d Document
+	var created, updated string
+	if err := row.Scan(&d.ID, &d.SHA256, &d.Filename, &d.StoredName, &d.Size, &d.PageCount,
+		&d.ExtractStatus, &d.ExtractMessage, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if d.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
