@@ -1,0 +1,143 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// Exit codes of Main. A parent must not rely on them alone: the Go runtime also exits with 2
+// on a fatal error or an unrecovered panic. The JSON on stdout is the answer.
+const (
+	ExitOK       = 0 // text was extracted
+	ExitInternal = 1 // our failure (bad arguments, limits could not be applied)
+	ExitRefused  = 2 // the document was refused; the JSON says why
+)
+
+const usage = "usage: precis extract [--json] [--max-pages N] [--cpu-seconds N] [--memory-bytes N] FILE"
+
+// childArgs are the parsed command-line arguments of the extract subcommand.
+type childArgs struct {
+	path        string
+	maxPages    int
+	cpuSeconds  int
+	memoryBytes int64
+}
+
+// Main runs the `precis extract` subcommand: it applies the CPU and memory limits to its own
+// process, extracts FILE and prints one Result as JSON on stdout. It returns the exit code.
+//
+// Flags (before or after FILE; use -- before a FILE that starts with a dash):
+//
+//	--json            print JSON (the default and only format; accepted for clarity)
+//	--max-pages N     refuse documents with more than N pages (StatusTooLarge)
+//	--cpu-seconds N   RLIMIT_CPU for this process; 0 means no limit
+//	--memory-bytes N  RLIMIT_DATA (and the Go memory limit) for this process; 0 means no limit
+//
+// stderr gets only usage and setup errors, never document text.
+func Main(args []string, stdout, stderr io.Writer) int {
+	out := &emitter{w: stdout}
+	ca, err := parseArgs(args, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "precis extract:", err)
+		fmt.Fprintln(stderr, usage)
+		out.emit(refused(StatusInternal))
+		return ExitInternal
+	}
+	if err := applyLimits(ca.cpuSeconds, ca.memoryBytes); err != nil {
+		fmt.Fprintln(stderr, "precis extract: applying resource limits:", err)
+		out.emit(refused(StatusInternal))
+		return ExitInternal
+	}
+	stop := watchCPULimit(out)
+	defer stop()
+
+	pdf.DebugOn = false // its debug output goes to stdout, where only our JSON may go
+	res := File(ca.path, Options{MaxPages: ca.maxPages})
+	out.emit(res)
+	return exitCode(res.Status)
+}
+
+func exitCode(status string) int {
+	switch status {
+	case StatusOK:
+		return ExitOK
+	case StatusInternal:
+		return ExitInternal
+	}
+	return ExitRefused
+}
+
+// parseArgs parses flags placed before and after the one positional FILE.
+func parseArgs(args []string, stderr io.Writer) (childArgs, error) {
+	var ca childArgs
+	fs := flag.NewFlagSet("precis extract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("json", true, "print the result as JSON (the only format)")
+	fs.IntVar(&ca.maxPages, "max-pages", DefaultLimits().MaxPages, "refuse documents with more pages")
+	fs.IntVar(&ca.cpuSeconds, "cpu-seconds", 0, "CPU-time limit in seconds (0: none)")
+	fs.Int64Var(&ca.memoryBytes, "memory-bytes", 0, "memory limit in bytes (0: none)")
+
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return ca, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			files = append(files, rest...) // everything after -- is a file name
+			break
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+	switch {
+	case len(files) != 1:
+		return ca, fmt.Errorf("want exactly one FILE, got %d", len(files))
+	case ca.maxPages <= 0 || ca.cpuSeconds < 0 || ca.memoryBytes < 0:
+		return ca, errors.New("limits must not be negative, and --max-pages must be positive")
+	}
+	ca.path = files[0]
+	return ca, nil
+}
+
+// emitter writes exactly one Result to stdout, even when the CPU-limit signal handler and
+// the main goroutine race to answer.
+type emitter struct {
+	mu   sync.Mutex
+	done bool
+	w    io.Writer
+}
+
+// emit writes res as one JSON document unless a result was already written.
+func (e *emitter) emit(res Result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return
+	}
+	e.done = true
+	if res.Message == "" {
+		res.Message = StatusMessage(res.Status)
+	}
+	if res.Pages == nil {
+		res.Pages = []Page{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(refused(StatusInternal))
+	}
+	_, _ = e.w.Write(buf.Bytes())
+}
