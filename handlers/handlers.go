@@ -1,0 +1,177 @@
+// Package handlers is the HTTP layer of Precis: echo routes for uploading
+// documents, following their summarization jobs and reading summaries, the
+// central error handler and the security headers. It renders web components
+// and keeps its data in storage.
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"precis/storage"
+	"precis/web"
+)
+
+// DefaultMaxUploadBytes is the per-file upload limit when Config leaves it at 0.
+const DefaultMaxUploadBytes int64 = 100 << 20
+
+// maxFilesPerUpload bounds the files of one upload request, and with the
+// per-file limit the size of the request.
+const maxFilesPerUpload = 20
+
+// webActor is the actor recorded in audit events for actions taken through
+// the web interface, until there are user accounts.
+const webActor = "web"
+
+// JobQueue is the part of the job runner the handlers need: after a job is
+// created or retried, Wake lets an idle worker claim it at once instead of at
+// its next poll.
+type JobQueue interface {
+	Wake()
+}
+
+// Config is what the handlers need to know about the installation.
+type Config struct {
+	// DataDir is the data directory; uploaded files go to DataDir/files.
+	DataDir string
+	// MaxUploadBytes is the largest file accepted; 0 means DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+}
+
+// Handler serves the web interface.
+type Handler struct {
+	store    *storage.Store
+	jobs     JobQueue
+	cfg      Config
+	log      *slog.Logger
+	filesDir string
+	csrf     *http.CrossOriginProtection
+}
+
+// New returns a Handler. A nil jobs is allowed (jobs are then found at the
+// workers' next poll); a nil logger means slog.Default().
+func New(store *storage.Store, jobs JobQueue, cfg Config, logger *slog.Logger) *Handler {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if jobs == nil {
+		jobs = noQueue{}
+	}
+	return &Handler{
+		store:    store,
+		jobs:     jobs,
+		cfg:      cfg,
+		log:      logger,
+		filesDir: filepath.Join(cfg.DataDir, "files"),
+		csrf:     http.NewCrossOriginProtection(),
+	}
+}
+
+// Register installs the routes, the static assets, the security headers and
+// the central error handler on e.
+func (h *Handler) Register(e *echo.Echo) {
+	e.HTTPErrorHandler = h.HTTPErrorHandler
+	e.Use(h.secure)
+
+	e.GET("/healthz", h.Healthz)
+	e.GET(web.StaticPrefix+"*", echo.WrapHandler(web.StaticHandler()))
+
+	e.GET("/", h.ListDocuments)
+	e.GET("/documents", h.ListDocuments)
+	e.POST("/documents", h.CreateDocuments)
+	e.GET("/documents/:id", h.ShowDocument)
+	e.GET("/documents/:id/progress", h.Progress)
+	e.GET("/documents/:id/summary", h.Summary)
+	e.GET("/documents/:id/pages/:n", h.PageText)
+	e.GET("/documents/:id/file", h.DownloadFile)
+	e.POST("/jobs/:id/cancel", h.CancelJob)
+	e.POST("/jobs/:id/retry", h.RetryJob)
+}
+
+// contentSecurityPolicy allows scripts and styles from this server only: no
+// inline scripts, inline event handlers or inline styles, no framing.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// secure sets the security headers of every response and refuses cross-origin
+// state-changing requests (CSRF), judged by Sec-Fetch-Site and Origin.
+func (h *Handler) secure(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		hd := c.Response().Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		// Pages show confidential documents: keep them out of caches. The
+		// static handler replaces this for its assets.
+		hd.Set("Cache-Control", "no-store")
+		hd.Add("Vary", "HX-Request")
+		if err := h.csrf.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden,
+				"This request came from another site and was refused. Open Precis directly and try again.")
+		}
+		return next(c)
+	}
+}
+
+// Healthz answers GET /healthz with 200 "ok" when the database answers, 503
+// otherwise; it says nothing more.
+func (h *Handler) Healthz(c echo.Context) error {
+	if err := h.store.Ping(c.Request().Context()); err != nil {
+		h.log.ErrorContext(c.Request().Context(), "health check: database", slog.Any("error", err))
+		return c.String(http.StatusServiceUnavailable, "unavailable")
+	}
+	return c.String(http.StatusOK, "ok")
+}
+
+// isHTMX reports whether htmx made the request, so a fragment is wanted. A
+// history-restore request wants the full page.
+func isHTMX(c echo.Context) bool {
+	r := c.Request()
+	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// render renders comp into a buffer first, so a failed render becomes a clean
+// error response instead of half a page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page renders the fragment for htmx requests and the full page otherwise.
+func page(c echo.Context, fragment, full templ.Component) error {
+	if isHTMX(c) {
+		return render(c, http.StatusOK, fragment)
+	}
+	return render(c, http.StatusOK, full)
+}
+
+// pathID parses a positive integer path parameter; what names it in the
+// message ("document", "job", "page").
+func pathID(c echo.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, storage.Errorf(storage.EINVALID,
+			"The %s number in this address is not valid: it must be a whole number from 1 up.", what)
+	}
+	return id, nil
+}
+
+// noQueue is the JobQueue used when none is given.
+type noQueue struct{}
+
+func (noQueue) Wake() {}
