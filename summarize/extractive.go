@@ -76,10 +76,14 @@ var topics = []struct {
 	{"Other provisions", regexp.MustCompile(`.`)},
 }
 
+// topicPriority is the order topics are tested in: the more specific clause wins (a sentence
+// about fees payable on termination is about termination).
+var topicPriority = []int{6, 2, 4, 5, 7, 3, 1, 0}
+
 func topic(s string) string {
-	for _, t := range topics {
-		if t.re.MatchString(s) {
-			return t.name
+	for _, i := range topicPriority {
+		if topics[i].re.MatchString(s) {
+			return topics[i].name
 		}
 	}
 	return "Other provisions"

@@ -87,4 +87,3 @@ func TestOllamaRealServer(t *testing.T) {
 		}
 	})
 }
-

@@ -1,0 +1,33 @@
+# Precis: `make run` starts the server, `make test` runs every test (CI runs it through .ci/run).
+GOBIN := $(shell go env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: run build test deps generate check-generated vet bench
+
+run:
+	go run -ldflags "$(LDFLAGS)" ./cmd/precis serve
+
+build:
+	CGO_ENABLED=1 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/precis ./cmd/precis
+
+deps:
+	bash scripts/test-deps.sh
+
+generate:
+	templ generate
+
+# CI regenerates the templ code and fails when the committed *_templ.go files differ.
+check-generated: generate
+	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: commit them"; exit 1; }
+
+vet:
+	@echo "gofmt -l"; test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+
+test: deps check-generated vet build
+	go test -count=1 -timeout 15m ./...
+
+bench:
+	bash scripts/bench.sh

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"precis/storage"
+)
+
+// precisBin is the real binary, built once for all end-to-end tests: the server runs its own
+// executable as the extraction child, so the tests must run the real thing.
+var precisBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "precis-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	precisBin = filepath.Join(dir, "precis")
+	if out, err := exec.Command("go", "build", "-o", precisBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build precis: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// corpus is the shared test corpus, found from the module root.
+func corpus(t testing.TB, parts ...string) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	return filepath.Join(append([]string{dir, "..", "shared", "corpus"}, parts...)...)
+}
+
+// syncBuffer collects a process's output safely.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// server is a running `precis serve` process.
+type server struct {
+	URL     string
+	DataDir string
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	done    chan struct{}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startPrecis runs the server on a free port with its data in dataDir and the given settings.
+func startPrecis(t *testing.T, dataDir string, env ...string) *server {
+	t.Helper()
+	port := freePort(t)
+	s := &server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: dataDir, out: &syncBuffer{}, done: make(chan struct{})}
+	s.cmd = exec.Command(precisBin, "serve")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PRECIS_") {
+			s.cmd.Env = append(s.cmd.Env, kv)
+		}
+	}
+	s.cmd.Env = append(s.cmd.Env, fmt.Sprintf("PRECIS_ADDR=127.0.0.1:%d", port), "PRECIS_DATA_DIR="+dataDir, "PRECIS_LOG_LEVEL=debug")
+	s.cmd.Env = append(s.cmd.Env, env...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("precis output:\n%s", tail(s.out.String(), 60))
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("precis exited at start:\n%s", s.out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("precis did not answer /healthz within 30s:\n%s", s.out.String())
+		}
+	}
+}
+
+// stop ends the server gracefully (SIGTERM), as an admin would.
+func (s *server) stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// kill ends the server with SIGKILL, as a crash would.
+func (s *server) kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+func tail(s string, lines int) string {
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
+
+// upload posts files to the upload form as the browser does.
+func (s *server) upload(t *testing.T, paths ...string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := mw.CreateFormFile("files", filepath.Base(p))
+		_, _ = io.Copy(w, f)
+		f.Close()
+	}
+	mw.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Post(s.URL+"/documents", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("upload: %s\n%s", resp.Status, b)
+	}
+}
+
+// openStore opens the server's SQLite file beside it (WAL lets both read and write).
+func openStore(t *testing.T, dataDir string) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(context.Background(), filepath.Join(dataDir, "precis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// finished reports whether a document's latest job has ended.
+func finished(j *storage.Job) bool {
+	return j != nil && (j.Status == "done" || j.Status == "failed" || j.Status == "cancelled")
+}
+
+// waitJobs polls until every document's latest job has ended, or fails the test at the deadline.
+func waitJobs(t *testing.T, st *storage.Store, want int, timeout time.Duration, tick func()) []storage.DocumentRow {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		rows, err := st.ListDocuments(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := len(rows) == want
+		for _, r := range rows {
+			all = all && finished(r.Job)
+		}
+		if all {
+			return rows
+		}
+		if time.Now().After(deadline) {
+			for _, r := range rows {
+				t.Logf("%s: extract=%s job=%+v", r.Filename, r.ExtractStatus, r.Job)
+			}
+			t.Fatalf("%d documents did not all finish within %s", want, timeout)
+		}
+		if tick != nil {
+			tick()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
