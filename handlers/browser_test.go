@@ -34,6 +34,9 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	if chromium == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is not installed (make test installs Debian's chromium)")
+		}
 		t.Skip("Chromium not installed")
 	}
 
