@@ -4,7 +4,7 @@ export PATH := $(GOBIN):$(PATH)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run build test deps generate check-generated vet bench
+.PHONY: run build test deps generate check-generated vet compose bench
 
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/precis serve
@@ -26,7 +26,11 @@ vet:
 	@echo "gofmt -l"; test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 
-test: deps check-generated vet build
+# There is no Docker engine on the test machines: validate the compose file.
+compose:
+	docker-compose config -q && echo "docker-compose.yml is valid"
+
+test: deps check-generated vet compose build
 	go test -count=1 -timeout 15m ./...
 
 bench:

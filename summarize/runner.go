@@ -20,13 +20,21 @@ type Extractor interface {
 	Extract(ctx context.Context, path string) extract.Result
 }
 
+// BackendSource chooses backends for jobs; *Backends is the real one.
+type BackendSource interface {
+	// Select returns the backend a new job should use.
+	Select(ctx context.Context) (Backend, error)
+	// ByName returns the backend a job already started with.
+	ByName(name string) (Backend, error)
+}
+
 // Runner works the job queue kept in SQLite: workers claim jobs with a lease, extract, chunk,
 // map and reduce, saving each chunk result as it finishes, so a restart (even after kill -9)
 // redoes only what is missing.
 type Runner struct {
 	Store     *storage.Store
 	Extractor Extractor
-	Backends  *Backends
+	Backends  BackendSource
 	FilesDir  string
 	Workers   int
 	// Lease is how long a claimed job stays a worker's without a heartbeat.

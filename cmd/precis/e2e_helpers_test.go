@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -168,9 +170,14 @@ func tail(s string, lines int) string {
 	return strings.Join(parts, "\n")
 }
 
-// upload posts files to the upload form as the browser does.
+// upload posts files to the upload form as the browser does, at most 20 per request (the
+// form's limit).
 func (s *server) upload(t *testing.T, paths ...string) {
 	t.Helper()
+	for len(paths) > 20 {
+		s.upload(t, paths[:20]...)
+		paths = paths[20:]
+	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for _, p := range paths {
@@ -238,4 +245,9 @@ func waitJobs(t *testing.T, st *storage.Store, want int, timeout time.Duration, 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+func sha(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
