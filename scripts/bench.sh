@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): writes docs/bench/latest.txt in Go's benchmark format, so runs can be
+# compared with benchstat. Needs the Ollama binary (scripts/build-ollama.sh builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build-ollama.sh
+mkdir -p docs/bench
+out=docs/bench/latest.txt
+{
+  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git describe --always --dirty 2>/dev/null || echo unknown)"
+  echo "# $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version)"
+} > "$out"
+echo "bench: go test -run '^\$' -bench . -benchtime 3x ./cmd/precis/ | tee -a $out"
+go test -run '^$' -bench . -benchtime 3x -timeout 30m ./cmd/precis/ | tee -a "$out"
