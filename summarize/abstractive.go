@@ -63,7 +63,7 @@ func (a *Abstractive) budget(ctx context.Context) (budget, error) {
 		return budget{}, &llm.Error{Kind: llm.KindBadReply, Provider: a.P.Name(),
 			Message: fmt.Sprintf("the model's context window (%d tokens) is too small to summarize with", lim.ContextTokens)}
 	}
-	chars := int(float64(inputTokens) * cpt * 0.9)
+	chars := int(float64(inputTokens) * cpt * 0.8)
 	b.plan = Plan{ChunkChars: chars, ReduceChars: chars, CharsPerToken: cpt}
 	return b, nil
 }
@@ -117,7 +117,33 @@ func (a *Abstractive) Map(ctx context.Context, c storage.Chunk) (Partial, Call, 
 	for n := c.FirstPage; n <= c.LastPage; n++ {
 		pages = append(pages, n)
 	}
-	return a.call(ctx, mapPrompt(c, b.points), schema(pages, b.points, b.textChars), b.maxTokens)
+	p, call, err := a.call(ctx, mapPrompt(c, b.points), schema(pages, b.points, b.textChars), b.maxTokens)
+	if llm.KindOf(err) != llm.KindTruncated || len(c.Text) < 400 {
+		return p, call, err
+	}
+	// The text holds more tokens than the characters-per-token measure promised (numbers,
+	// tables, rare words): summarize the two halves and keep both answers, rather than cut.
+	var texts []storage.Page
+	for _, u := range chunkPages(c) {
+		texts = append(texts, storage.Page{Number: u.page, Text: u.text})
+	}
+	halves := Split(texts, len(c.Text)/2+64, b.plan.CharsPerToken)
+	if len(halves) < 2 {
+		return p, call, err
+	}
+	var out Partial
+	for _, h := range halves {
+		hp, hc, err := a.Map(ctx, h)
+		call.PromptTokens += hc.PromptTokens
+		call.OutputTokens += hc.OutputTokens
+		call.ModelTime += hc.ModelTime
+		call.Wall += hc.Wall
+		if err != nil {
+			return Partial{}, call, err
+		}
+		out.Points = append(out.Points, hp.Points...)
+	}
+	return out, call, nil
 }
 
 // Reduce implements Backend.

@@ -170,7 +170,9 @@ func (o *Ollama) Generate(ctx context.Context, req Request) (Response, error) {
 func (o *Ollama) call(ctx context.Context, req Request, numCtx int, probe bool) (Response, error) {
 	cctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
-	stream, truncate := true, false
+	// truncate and shift off: Ollama refuses a prompt longer than num_ctx instead of cutting its
+	// beginning, and stops instead of dropping the prompt's start when the reply runs out of room.
+	stream, truncate, shift := true, false, false
 	msgs := []api.Message{{Role: "user", Content: req.Prompt}}
 	if req.System != "" {
 		msgs = append([]api.Message{{Role: "system", Content: req.System}}, msgs...)
@@ -181,6 +183,7 @@ func (o *Ollama) call(ctx context.Context, req Request, numCtx int, probe bool) 
 		Stream:   &stream,
 		Format:   req.Schema,
 		Truncate: &truncate,
+		Shift:    &shift,
 		Options: map[string]any{
 			"num_ctx":     numCtx,
 			"num_predict": req.MaxTokens,
@@ -216,6 +219,10 @@ func (o *Ollama) call(ctx context.Context, req Request, numCtx int, probe bool) 
 	}
 	resp := Response{Text: text.String(), PromptTokens: final.PromptEvalCount, OutputTokens: final.EvalCount,
 		ModelTime: final.TotalDuration, Parts: parts}
+	if final.DoneReason == "length" && !probe && final.PromptEvalCount+final.EvalCount >= numCtx-1 {
+		return resp, &Error{Kind: KindTruncated, Provider: o.cfg.Name,
+			Message: fmt.Sprintf("the prompt (%d tokens) and the answer did not fit the %d-token context window", final.PromptEvalCount, numCtx)}
+	}
 	if final.DoneReason != "stop" && !(probe && final.DoneReason == "length") {
 		return resp, &Error{Kind: KindBadReply, Provider: o.cfg.Name,
 			Message: fmt.Sprintf("the model stopped before finishing its answer (reason %q, limit %d tokens)", final.DoneReason, req.MaxTokens)}

@@ -111,6 +111,9 @@ func TestOllamaFaults(t *testing.T) {
 		{name: "prompt truncated by the server", chat: func(w http.ResponseWriter, _ *http.Request, _ int) {
 			fmt.Fprint(w, `{"message":{"role":"assistant","content":"{}"},"done":true,"done_reason":"stop","prompt_eval_count":4096,"eval_count":2}`+"\n")
 		}, wantKind: KindTruncated, wantCalls: 1},
+		{name: "context full during the answer", chat: func(w http.ResponseWriter, _ *http.Request, _ int) {
+			fmt.Fprint(w, `{"message":{"role":"assistant","content":"{\"points\":["},"done":true,"done_reason":"length","prompt_eval_count":4000,"eval_count":95}`+"\n")
+		}, wantKind: KindTruncated, wantMsg: "did not fit", wantCalls: 1},
 		{name: "input too long refused", chat: func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, `{"error":"the input length exceeds the context length"}`)
