@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"precis/storage"
+	"precis/summarize/extract/corpus"
 )
 
 // fakeQueue counts Wake calls.
@@ -101,25 +102,10 @@ func uploadRequest(t *testing.T, files ...upload) *http.Request {
 	return req
 }
 
-// corpusPath returns the path of a file of the shared test corpus, which lies
-// beside the repository root (the directory with go.mod).
+// corpusPath returns the path of a file of the shared test corpus.
 func corpusPath(t *testing.T, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "corpus", rel)
+	return corpus.Path(t, rel)
 }
 
 // corpusFile reads a file of the shared test corpus.

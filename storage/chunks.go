@@ -42,53 +42,51 @@ func (s *Store) SaveChunks(ctx context.Context, jobID int64, chunks []Chunk) ([]
 		tokens += c.Tokens
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("save chunks: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	job, err := findJobByID(ctx, tx, jobID)
-	if err != nil {
-		return nil, err
-	}
-	if stored, err := findChunks(ctx, tx, jobID); err != nil {
-		return nil, fmt.Errorf("save chunks: %w", err)
-	} else if len(stored) > 0 {
-		return stored, nil
-	}
-	if job.Finished() {
-		return nil, Errorf(ECONFLICT, "The job has already finished.")
-	}
-
-	out := make([]Chunk, len(chunks))
-	for i, c := range chunks {
-		c.JobID = jobID
-		if err := tx.QueryRowContext(ctx, `
-			INSERT INTO chunks (job_id, seq, first_page, last_page, text, tokens)
-			VALUES (?, ?, ?, ?, ?, ?)
-			RETURNING id`, jobID, c.Seq, c.FirstPage, c.LastPage, c.Text, c.Tokens,
-		).Scan(&c.ID); err != nil {
-			return nil, fmt.Errorf("save chunks: job %d: chunk %d: %w", jobID, c.Seq, err)
+	var out []Chunk
+	if err := s.inTx(ctx, "save chunks", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, jobID)
+		if err != nil {
+			return err
 		}
-		out[i] = c
-	}
-	now := s.now()
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE jobs SET chunks_total = ?, updated_at = ? WHERE id = ?`,
-		len(out), formatTime(now), jobID,
-	); err != nil {
-		return nil, fmt.Errorf("save chunks: job %d: %w", jobID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "job.chunked",
-		ObjectType: "job", ObjectID: jobID,
-		Details: map[string]any{"chunks": len(out), "tokens": tokens,
-			"first_page": out[0].FirstPage, "last_page": out[len(out)-1].LastPage},
+		if stored, err := findChunks(ctx, tx, jobID); err != nil {
+			return fmt.Errorf("save chunks: %w", err)
+		} else if len(stored) > 0 {
+			out = stored
+			return nil
+		}
+		if job.Finished() {
+			return Errorf(ECONFLICT, "The job has already finished.")
+		}
+
+		out = make([]Chunk, len(chunks))
+		for i, c := range chunks {
+			c.JobID = jobID
+			if err := tx.QueryRowContext(ctx, `
+				INSERT INTO chunks (job_id, seq, first_page, last_page, text, tokens)
+				VALUES (?, ?, ?, ?, ?, ?)
+				RETURNING id`, jobID, c.Seq, c.FirstPage, c.LastPage, c.Text, c.Tokens,
+			).Scan(&c.ID); err != nil {
+				return fmt.Errorf("save chunks: job %d: chunk %d: %w", jobID, c.Seq, err)
+			}
+			out[i] = c
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE jobs SET chunks_total = ?, updated_at = ? WHERE id = ?`,
+			len(out), formatTime(now), jobID,
+		); err != nil {
+			return fmt.Errorf("save chunks: job %d: %w", jobID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "job.chunked",
+			ObjectType: "job", ObjectID: jobID,
+			Details: map[string]any{"chunks": len(out), "tokens": tokens,
+				"first_page": out[0].FirstPage, "last_page": out[len(out)-1].LastPage},
+		}); err != nil {
+			return fmt.Errorf("save chunks: %w", err)
+		}
+		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("save chunks: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("save chunks: commit: %w", err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -75,32 +75,29 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document, actor string) (
 		return false, Errorf(EINVALID, "Document size cannot be negative.")
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("create document: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	now := s.now()
-	details := map[string]any{"sha256": d.SHA256, "size": d.Size, "filename": d.Filename}
-	old, err := findDocumentBySHA256(ctx, tx, d.SHA256)
-	if err == nil {
-		*d = *old
-		existing = true
-		err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload_duplicate",
-			ObjectType: "document", ObjectID: d.ID, Details: details})
-	} else if ErrorCode(err) == ENOTFOUND {
-		err = createDocument(ctx, tx, d, now)
+	err = s.inTx(ctx, "create document", func(tx *sql.Tx) error {
+		now := s.now()
+		details := map[string]any{"sha256": d.SHA256, "size": d.Size, "filename": d.Filename}
+		old, err := findDocumentBySHA256(ctx, tx, d.SHA256)
 		if err == nil {
-			err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload",
+			*d = *old
+			existing = true
+			err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload_duplicate",
 				ObjectType: "document", ObjectID: d.ID, Details: details})
+		} else if ErrorCode(err) == ENOTFOUND {
+			err = createDocument(ctx, tx, d, now)
+			if err == nil {
+				err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload",
+					ObjectType: "document", ObjectID: d.ID, Details: details})
+			}
 		}
-	}
+		if err != nil {
+			return fmt.Errorf("create document: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("create document: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("create document: commit: %w", err)
+		return false, err
 	}
 	return existing, nil
 }

@@ -20,47 +20,40 @@ func (s *Store) FailJob(ctx context.Context, jobID int64, reason string, retryab
 	if reason == "" {
 		return Errorf(EINVALID, "Failure reason required.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("fail job: begin: %w", err)
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, "fail job", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, jobID)
+		if err != nil {
+			return err
+		} else if job.Finished() {
+			return Errorf(ECONFLICT, "The job has already finished.")
+		}
 
-	job, err := findJobByID(ctx, tx, jobID)
-	if err != nil {
-		return err
-	} else if job.Finished() {
-		return Errorf(ECONFLICT, "The job has already finished.")
-	}
-
-	at := s.now()
-	now := formatTime(at)
-	action := "job.fail"
-	if retryable && job.Attempts < job.MaxAttempts && !job.CancelRequested {
-		action = "job.retry_scheduled"
-		err = execOne(ctx, tx, `
-			UPDATE jobs SET status = 'queued', error = ?, lease_owner = '', lease_until = NULL, updated_at = ?
-			WHERE id = ? AND status = ?`, reason, now, jobID, job.Status)
-	} else {
-		err = execOne(ctx, tx, `
-			UPDATE jobs SET status = 'failed', error = ?, lease_owner = '', lease_until = NULL,
-				finished_at = ?, updated_at = ?
-			WHERE id = ? AND status = ?`, reason, now, now, jobID, job.Status)
-	}
-	if err != nil {
-		return fmt.Errorf("fail job %d: %w", jobID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: SystemActor, Action: action,
-		ObjectType: "job", ObjectID: jobID, Outcome: OutcomeError,
-		Details: map[string]any{"reason": reason, "retryable": retryable,
-			"attempts": job.Attempts, "max_attempts": job.MaxAttempts},
-	}); err != nil {
-		return fmt.Errorf("fail job: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("fail job: commit: %w", err)
-	}
-	return nil
+		at := s.now()
+		now := formatTime(at)
+		action := "job.fail"
+		if retryable && job.Attempts < job.MaxAttempts && !job.CancelRequested {
+			action = "job.retry_scheduled"
+			err = execOne(ctx, tx, `
+				UPDATE jobs SET status = 'queued', error = ?, lease_owner = '', lease_until = NULL, updated_at = ?
+				WHERE id = ? AND status = ?`, reason, now, jobID, job.Status)
+		} else {
+			err = execOne(ctx, tx, `
+				UPDATE jobs SET status = 'failed', error = ?, lease_owner = '', lease_until = NULL,
+					finished_at = ?, updated_at = ?
+				WHERE id = ? AND status = ?`, reason, now, now, jobID, job.Status)
+		}
+		if err != nil {
+			return fmt.Errorf("fail job %d: %w", jobID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: SystemActor, Action: action,
+			ObjectType: "job", ObjectID: jobID, Outcome: OutcomeError,
+			Details: map[string]any{"reason": reason, "retryable": retryable,
+				"attempts": job.Attempts, "max_attempts": job.MaxAttempts},
+		}); err != nil {
+			return fmt.Errorf("fail job: %w", err)
+		}
+		return nil
+	})
 }
 
 // CancelJob cancels a job for actor: a queued job becomes cancelled at once; a
@@ -71,42 +64,35 @@ func (s *Store) CancelJob(ctx context.Context, jobID int64, actor string) error 
 	if actor == "" {
 		return Errorf(EINVALID, "Actor required.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("cancel job: begin: %w", err)
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, "cancel job", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, jobID)
+		if err != nil {
+			return err
+		} else if job.Finished() {
+			return Errorf(ECONFLICT, "The job has already finished.")
+		}
 
-	job, err := findJobByID(ctx, tx, jobID)
-	if err != nil {
-		return err
-	} else if job.Finished() {
-		return Errorf(ECONFLICT, "The job has already finished.")
-	}
-
-	at := s.now()
-	now := formatTime(at)
-	if job.Status == JobQueued {
-		err = execOne(ctx, tx, `
-			UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = ?, updated_at = ?
-			WHERE id = ? AND status = 'queued'`, now, now, jobID)
-	} else {
-		err = execOne(ctx, tx, `
-			UPDATE jobs SET cancel_requested = 1, updated_at = ?
-			WHERE id = ? AND status = 'running'`, now, jobID)
-	}
-	if err != nil {
-		return fmt.Errorf("cancel job %d: %w", jobID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: actor, Action: "job.cancel",
-		ObjectType: "job", ObjectID: jobID, Details: map[string]any{"status": job.Status},
-	}); err != nil {
-		return fmt.Errorf("cancel job: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("cancel job: commit: %w", err)
-	}
-	return nil
+		at := s.now()
+		now := formatTime(at)
+		if job.Status == JobQueued {
+			err = execOne(ctx, tx, `
+				UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = ?, updated_at = ?
+				WHERE id = ? AND status = 'queued'`, now, now, jobID)
+		} else {
+			err = execOne(ctx, tx, `
+				UPDATE jobs SET cancel_requested = 1, updated_at = ?
+				WHERE id = ? AND status = 'running'`, now, jobID)
+		}
+		if err != nil {
+			return fmt.Errorf("cancel job %d: %w", jobID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: actor, Action: "job.cancel",
+			ObjectType: "job", ObjectID: jobID, Details: map[string]any{"status": job.Status},
+		}); err != nil {
+			return fmt.Errorf("cancel job: %w", err)
+		}
+		return nil
+	})
 }
 
 // MarkJobCancelled ends a queued or running job as cancelled, lease cleared;
@@ -114,37 +100,30 @@ func (s *Store) CancelJob(ctx context.Context, jobID int64, actor string) error 
 // a no-op for a job already cancelled, ECONFLICT for a done or failed one.
 // Audit "job.cancelled".
 func (s *Store) MarkJobCancelled(ctx context.Context, jobID int64) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("mark job cancelled: begin: %w", err)
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, "mark job cancelled", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, jobID)
+		if err != nil {
+			return err
+		} else if job.Status == JobCancelled {
+			return nil
+		} else if job.Finished() {
+			return Errorf(ECONFLICT, "The job has already finished.")
+		}
 
-	job, err := findJobByID(ctx, tx, jobID)
-	if err != nil {
-		return err
-	} else if job.Status == JobCancelled {
+		at := s.now()
+		now := formatTime(at)
+		if err := execOne(ctx, tx, `
+			UPDATE jobs SET status = 'cancelled', lease_owner = '', lease_until = NULL, finished_at = ?, updated_at = ?
+			WHERE id = ? AND status = ?`, now, now, jobID, job.Status); err != nil {
+			return fmt.Errorf("mark job %d cancelled: %w", jobID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: SystemActor, Action: "job.cancelled",
+			ObjectType: "job", ObjectID: jobID, Details: map[string]any{"owner": job.LeaseOwner},
+		}); err != nil {
+			return fmt.Errorf("mark job cancelled: %w", err)
+		}
 		return nil
-	} else if job.Finished() {
-		return Errorf(ECONFLICT, "The job has already finished.")
-	}
-
-	at := s.now()
-	now := formatTime(at)
-	if err := execOne(ctx, tx, `
-		UPDATE jobs SET status = 'cancelled', lease_owner = '', lease_until = NULL, finished_at = ?, updated_at = ?
-		WHERE id = ? AND status = ?`, now, now, jobID, job.Status); err != nil {
-		return fmt.Errorf("mark job %d cancelled: %w", jobID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: SystemActor, Action: "job.cancelled",
-		ObjectType: "job", ObjectID: jobID, Details: map[string]any{"owner": job.LeaseOwner},
-	}); err != nil {
-		return fmt.Errorf("mark job cancelled: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("mark job cancelled: commit: %w", err)
-	}
-	return nil
+	})
 }
 
 // RetryJob queues a failed or cancelled job again for actor: attempts reset
@@ -156,40 +135,33 @@ func (s *Store) RetryJob(ctx context.Context, jobID int64, actor string) error {
 	if actor == "" {
 		return Errorf(EINVALID, "Actor required.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("retry job: begin: %w", err)
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, "retry job", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, jobID)
+		if err != nil {
+			return err
+		} else if job.Status != JobFailed && job.Status != JobCancelled {
+			return Errorf(ECONFLICT, "Only a failed or cancelled job can be retried.")
+		}
 
-	job, err := findJobByID(ctx, tx, jobID)
-	if err != nil {
-		return err
-	} else if job.Status != JobFailed && job.Status != JobCancelled {
-		return Errorf(ECONFLICT, "Only a failed or cancelled job can be retried.")
-	}
-
-	at := s.now()
-	err = execOne(ctx, tx, `
-		UPDATE jobs
-		SET status = 'queued', stage = 'queued', attempts = 0, error = '', cancel_requested = 0,
-			lease_owner = '', lease_until = NULL, finished_at = NULL, updated_at = ?
-		WHERE id = ? AND status = ?`, formatTime(at), jobID, job.Status)
-	if isUniqueViolation(err) {
-		return Errorf(ECONFLICT, "The document already has a job in progress.")
-	} else if err != nil {
-		return fmt.Errorf("retry job %d: %w", jobID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: actor, Action: "job.retry",
-		ObjectType: "job", ObjectID: jobID,
-		Details: map[string]any{"status": job.Status, "chunks_done": job.ChunksDone, "chunks_total": job.ChunksTotal},
-	}); err != nil {
-		return fmt.Errorf("retry job: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("retry job: commit: %w", err)
-	}
-	return nil
+		at := s.now()
+		err = execOne(ctx, tx, `
+			UPDATE jobs
+			SET status = 'queued', stage = 'queued', attempts = 0, error = '', cancel_requested = 0,
+				lease_owner = '', lease_until = NULL, finished_at = NULL, updated_at = ?
+			WHERE id = ? AND status = ?`, formatTime(at), jobID, job.Status)
+		if isUniqueViolation(err) {
+			return Errorf(ECONFLICT, "The document already has a job in progress.")
+		} else if err != nil {
+			return fmt.Errorf("retry job %d: %w", jobID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: at, Actor: actor, Action: "job.retry",
+			ObjectType: "job", ObjectID: jobID,
+			Details: map[string]any{"status": job.Status, "chunks_done": job.ChunksDone, "chunks_total": job.ChunksTotal},
+		}); err != nil {
+			return fmt.Errorf("retry job: %w", err)
+		}
+		return nil
+	})
 }
 
 // execOne runs an UPDATE that must change exactly one row; ECONFLICT when it

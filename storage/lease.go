@@ -30,43 +30,41 @@ func (s *Store) ClaimJob(ctx context.Context, owner string, lease time.Duration)
 	} else if lease <= 0 {
 		return nil, Errorf(EINVALID, "Lease duration must be positive.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("claim job: begin: %w", err)
-	}
-	defer tx.Rollback()
+	var job *Job
+	if err := s.inTx(ctx, "claim job", func(tx *sql.Tx) error {
+		now := s.now()
+		if err := sweepCancelled(ctx, tx, now); err != nil {
+			return fmt.Errorf("claim job: %w", err)
+		}
+		if err := sweepExhausted(ctx, tx, now); err != nil {
+			return fmt.Errorf("claim job: %w", err)
+		}
 
-	now := s.now()
-	if err := sweepCancelled(ctx, tx, now); err != nil {
-		return nil, fmt.Errorf("claim job: %w", err)
-	}
-	if err := sweepExhausted(ctx, tx, now); err != nil {
-		return nil, fmt.Errorf("claim job: %w", err)
-	}
-
-	job, err := scanJob(tx.QueryRowContext(ctx, `
-		UPDATE jobs
-		SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id = (
-			SELECT id FROM jobs
-			WHERE cancel_requested = 0
-				AND (status = 'queued' OR (status = 'running' AND lease_until < ?))
-			ORDER BY id
-			LIMIT 1)
-		RETURNING `+jobColumns,
-		owner, formatTime(now.Add(lease)), formatTime(now), formatTime(now)))
-	if errors.Is(err, sql.ErrNoRows) {
-		job = nil
-	} else if err != nil {
-		return nil, fmt.Errorf("claim job: %w", err)
-	} else if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "job.claim",
-		ObjectType: "job", ObjectID: job.ID,
-		Details: map[string]any{"owner": owner, "attempt": job.Attempts, "document_id": job.DocumentID},
+		var err error
+		job, err = scanJob(tx.QueryRowContext(ctx, `
+			UPDATE jobs
+			SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+			WHERE id = (
+				SELECT id FROM jobs
+				WHERE cancel_requested = 0
+					AND (status = 'queued' OR (status = 'running' AND lease_until < ?))
+				ORDER BY id
+				LIMIT 1)
+			RETURNING `+jobColumns,
+			owner, formatTime(now.Add(lease)), formatTime(now), formatTime(now)))
+		if errors.Is(err, sql.ErrNoRows) {
+			job = nil
+		} else if err != nil {
+			return fmt.Errorf("claim job: %w", err)
+		} else if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "job.claim",
+			ObjectType: "job", ObjectID: job.ID,
+			Details: map[string]any{"owner": owner, "attempt": job.Attempts, "document_id": job.DocumentID},
+		}); err != nil {
+			return fmt.Errorf("claim job: %w", err)
+		}
+		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("claim job: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("claim job: commit: %w", err)
+		return nil, err
 	}
 	return job, nil
 }
@@ -121,29 +119,26 @@ func (s *Store) ExtendLease(ctx context.Context, jobID int64, owner string, leas
 	if lease <= 0 {
 		return false, Errorf(EINVALID, "Lease duration must be positive.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("extend lease: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	now := s.now()
-	err = tx.QueryRowContext(ctx, `
-		UPDATE jobs SET lease_until = ?, updated_at = ?
-		WHERE id = ? AND status = 'running' AND lease_owner = ?
-		RETURNING cancel_requested`,
-		formatTime(now.Add(lease)), formatTime(now), jobID, owner,
-	).Scan(&cancelRequested)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := findJobByID(ctx, tx, jobID); err != nil {
-			return false, err
+	err = s.inTx(ctx, "extend lease", func(tx *sql.Tx) error {
+		now := s.now()
+		err := tx.QueryRowContext(ctx, `
+			UPDATE jobs SET lease_until = ?, updated_at = ?
+			WHERE id = ? AND status = 'running' AND lease_owner = ?
+			RETURNING cancel_requested`,
+			formatTime(now.Add(lease)), formatTime(now), jobID, owner,
+		).Scan(&cancelRequested)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := findJobByID(ctx, tx, jobID); err != nil {
+				return err
+			}
+			return Errorf(ECONFLICT, "The worker no longer holds this job.")
+		} else if err != nil {
+			return fmt.Errorf("extend lease: job %d: %w", jobID, err)
 		}
-		return false, Errorf(ECONFLICT, "The worker no longer holds this job.")
-	} else if err != nil {
-		return false, fmt.Errorf("extend lease: job %d: %w", jobID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("extend lease: commit: %w", err)
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
 	return cancelRequested, nil
 }
@@ -153,56 +148,49 @@ func (s *Store) ExtendLease(ctx context.Context, jobID int64, owner string, leas
 // back to queued with the lease cleared (cancelled, if cancellation was
 // requested). Attempts are left as they are.
 func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("release leases: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	now := s.now()
-	rows, err := tx.QueryContext(ctx, `
-		UPDATE jobs
-		SET status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END,
-			finished_at = CASE WHEN cancel_requested = 1 THEN ? END,
-			lease_owner = '', lease_until = NULL, updated_at = ?
-		WHERE status = 'running' AND lease_owner = ?
-		RETURNING id, status`, formatTime(now), formatTime(now), owner)
-	if err != nil {
-		return fmt.Errorf("release leases: %w", err)
-	}
-	type release struct {
-		id     int64
-		status string
-	}
-	var released []release
-	for rows.Next() {
-		var r release
-		if err := rows.Scan(&r.id, &r.status); err != nil {
-			rows.Close()
-			return fmt.Errorf("release leases: scan: %w", err)
-		}
-		released = append(released, r)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return fmt.Errorf("release leases: %w", err)
-	}
-
-	// RETURNING order is unspecified; audit in id order.
-	slices.SortFunc(released, func(a, b release) int { return cmp.Compare(a.id, b.id) })
-	for _, r := range released {
-		action := "job.release"
-		if r.status == JobCancelled {
-			action = "job.cancelled"
-		}
-		if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: action,
-			ObjectType: "job", ObjectID: r.id, Details: map[string]any{"owner": owner}}); err != nil {
+	return s.inTx(ctx, "release leases", func(tx *sql.Tx) error {
+		now := s.now()
+		rows, err := tx.QueryContext(ctx, `
+			UPDATE jobs
+			SET status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END,
+				finished_at = CASE WHEN cancel_requested = 1 THEN ? END,
+				lease_owner = '', lease_until = NULL, updated_at = ?
+			WHERE status = 'running' AND lease_owner = ?
+			RETURNING id, status`, formatTime(now), formatTime(now), owner)
+		if err != nil {
 			return fmt.Errorf("release leases: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("release leases: commit: %w", err)
-	}
-	return nil
+		type release struct {
+			id     int64
+			status string
+		}
+		var released []release
+		for rows.Next() {
+			var r release
+			if err := rows.Scan(&r.id, &r.status); err != nil {
+				rows.Close()
+				return fmt.Errorf("release leases: scan: %w", err)
+			}
+			released = append(released, r)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("release leases: %w", err)
+		}
+
+		// RETURNING order is unspecified; audit in id order.
+		slices.SortFunc(released, func(a, b release) int { return cmp.Compare(a.id, b.id) })
+		for _, r := range released {
+			action := "job.release"
+			if r.status == JobCancelled {
+				action = "job.cancelled"
+			}
+			if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: action,
+				ObjectType: "job", ObjectID: r.id, Details: map[string]any{"owner": owner}}); err != nil {
+				return fmt.Errorf("release leases: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // queryIDs runs a statement that returns one id per row and collects them.

@@ -43,41 +43,34 @@ func (s *Store) SaveExtraction(ctx context.Context, docID int64, status, message
 		}
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save extraction: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	if _, err := findDocumentByID(ctx, tx, docID); err != nil {
-		return err
-	}
-	if err := replacePages(ctx, tx, docID, pages); err != nil {
-		return fmt.Errorf("save extraction: document %d: %w", docID, err)
-	}
-	now := s.now()
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE documents
-		SET page_count = ?, extract_status = ?, extract_message = ?, updated_at = ?
-		WHERE id = ?`,
-		len(pages), status, message, formatTime(now), docID,
-	); err != nil {
-		return fmt.Errorf("save extraction: document %d: update: %w", docID, err)
-	}
-	outcome := OutcomeOK
-	if status != ExtractOK {
-		outcome = OutcomeError
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "document.extract",
-		ObjectType: "document", ObjectID: docID, Outcome: outcome,
-		Details: map[string]any{"status": status, "page_count": len(pages), "empty_pages": empty},
-	}); err != nil {
-		return fmt.Errorf("save extraction: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save extraction: commit: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, "save extraction", func(tx *sql.Tx) error {
+		if _, err := findDocumentByID(ctx, tx, docID); err != nil {
+			return err
+		}
+		if err := replacePages(ctx, tx, docID, pages); err != nil {
+			return fmt.Errorf("save extraction: document %d: %w", docID, err)
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE documents
+			SET page_count = ?, extract_status = ?, extract_message = ?, updated_at = ?
+			WHERE id = ?`,
+			len(pages), status, message, formatTime(now), docID,
+		); err != nil {
+			return fmt.Errorf("save extraction: document %d: update: %w", docID, err)
+		}
+		outcome := OutcomeOK
+		if status != ExtractOK {
+			outcome = OutcomeError
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "document.extract",
+			ObjectType: "document", ObjectID: docID, Outcome: outcome,
+			Details: map[string]any{"status": status, "page_count": len(pages), "empty_pages": empty},
+		}); err != nil {
+			return fmt.Errorf("save extraction: %w", err)
+		}
+		return nil
+	})
 }
 
 // replacePages deletes the document's pages and inserts pages.

@@ -48,62 +48,52 @@ func (s *Store) SaveChunkResult(ctx context.Context, r ChunkResult) error {
 	if c.Phase == "" {
 		c.Phase = PhaseMap
 	}
-	if c.Outcome == "" {
-		c.Outcome = OutcomeOK
-	}
-	if err := validateModelCall(c); err != nil {
+	if err := checkModelCall(&c); err != nil {
 		return err
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save chunk result: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	var chunkJob int64
-	err = tx.QueryRowContext(ctx, `SELECT job_id FROM chunks WHERE id = ?`, r.ChunkID).Scan(&chunkJob)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ENOTFOUND, "Chunk not found.")
-	} else if err != nil {
-		return fmt.Errorf("save chunk result: chunk %d: %w", r.ChunkID, err)
-	} else if chunkJob != r.JobID {
-		return Errorf(EINVALID, "Chunk %d does not belong to job %d.", r.ChunkID, r.JobID)
-	}
-
-	now := s.now()
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO chunk_results (job_id, chunk_id, output, phase, level, provider, model,
-			prompt_tokens, output_tokens, duration_ns, outcome, error, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (job_id, chunk_id) DO NOTHING`,
-		r.JobID, r.ChunkID, r.Output, c.Phase, c.Level, c.Provider, c.Model,
-		c.PromptTokens, c.OutputTokens, int64(c.Duration), c.Outcome, c.Error, formatTime(now))
-	if err != nil {
-		return fmt.Errorf("save chunk result: job %d chunk %d: %w", r.JobID, r.ChunkID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("save chunk result: %w", err)
-	}
-	if n == 1 {
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE jobs SET chunks_done = chunks_done + 1, updated_at = ? WHERE id = ?`,
-			formatTime(now), r.JobID,
-		); err != nil {
-			return fmt.Errorf("save chunk result: job %d: %w", r.JobID, err)
+	return s.inTx(ctx, "save chunk result", func(tx *sql.Tx) error {
+		var chunkJob int64
+		err := tx.QueryRowContext(ctx, `SELECT job_id FROM chunks WHERE id = ?`, r.ChunkID).Scan(&chunkJob)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(ENOTFOUND, "Chunk not found.")
+		} else if err != nil {
+			return fmt.Errorf("save chunk result: chunk %d: %w", r.ChunkID, err)
+		} else if chunkJob != r.JobID {
+			return Errorf(EINVALID, "Chunk %d does not belong to job %d.", r.ChunkID, r.JobID)
 		}
-	}
 
-	ev := modelCallEvent(now, c)
-	ev.Details["stored"] = n == 1
-	if err := appendAudit(ctx, tx, ev); err != nil {
-		return fmt.Errorf("save chunk result: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save chunk result: commit: %w", err)
-	}
-	return nil
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO chunk_results (job_id, chunk_id, output, phase, level, provider, model,
+				prompt_tokens, output_tokens, duration_ns, outcome, error, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (job_id, chunk_id) DO NOTHING`,
+			r.JobID, r.ChunkID, r.Output, c.Phase, c.Level, c.Provider, c.Model,
+			c.PromptTokens, c.OutputTokens, int64(c.Duration), c.Outcome, c.Error, formatTime(now))
+		if err != nil {
+			return fmt.Errorf("save chunk result: job %d chunk %d: %w", r.JobID, r.ChunkID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("save chunk result: %w", err)
+		}
+		if n == 1 {
+			if _, err := tx.ExecContext(ctx, `
+				UPDATE jobs SET chunks_done = chunks_done + 1, updated_at = ? WHERE id = ?`,
+				formatTime(now), r.JobID,
+			); err != nil {
+				return fmt.Errorf("save chunk result: job %d: %w", r.JobID, err)
+			}
+		}
+
+		ev := modelCallEvent(now, c)
+		ev.Details["stored"] = n == 1
+		if err := appendAudit(ctx, tx, ev); err != nil {
+			return fmt.Errorf("save chunk result: %w", err)
+		}
+		return nil
+	})
 }
 
 // ChunkResults returns the job's chunk results in chunk order.
@@ -141,32 +131,26 @@ func (s *Store) ChunkResults(ctx context.Context, jobID int64) ([]ChunkResult, e
 // reduce calls and failed calls, whose results are not chunk results.
 // ENOTFOUND when the job does not exist.
 func (s *Store) RecordModelCall(ctx context.Context, c ModelCall) error {
+	if err := checkModelCall(&c); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "record model call", func(tx *sql.Tx) error {
+		if _, err := findJobByID(ctx, tx, c.JobID); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, modelCallEvent(s.now(), c)); err != nil {
+			return fmt.Errorf("record model call: %w", err)
+		}
+		return nil
+	})
+}
+
+// checkModelCall defaults c's outcome to OutcomeOK and checks the fields the
+// audit log relies on.
+func checkModelCall(c *ModelCall) error {
 	if c.Outcome == "" {
 		c.Outcome = OutcomeOK
 	}
-	if err := validateModelCall(c); err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record model call: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	if _, err := findJobByID(ctx, tx, c.JobID); err != nil {
-		return err
-	}
-	if err := appendAudit(ctx, tx, modelCallEvent(s.now(), c)); err != nil {
-		return fmt.Errorf("record model call: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record model call: commit: %w", err)
-	}
-	return nil
-}
-
-// validateModelCall checks the fields the audit log relies on.
-func validateModelCall(c ModelCall) error {
 	if c.Phase != PhaseMap && c.Phase != PhaseReduce {
 		return Errorf(EINVALID, "Unknown model call phase %q.", c.Phase)
 	} else if c.Outcome != OutcomeOK && c.Outcome != OutcomeError {

@@ -150,6 +150,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// inTx runs fn in a write transaction on the writer (BEGIN IMMEDIATE) and
+// commits it when fn returns nil. An error of fn is returned as it is, so an
+// *Error keeps its code; a failed begin or commit is wrapped as
+// "what: begin: ..." or "what: commit: ...".
+func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
 // timeLayout is RFC 3339 with a fixed nine-digit fraction, always in UTC.
 // time.RFC3339Nano trims trailing zeros, which breaks text ordering in SQL
 // (".5Z" sorts after "Z"); a fixed width keeps text order equal to time order.

@@ -62,54 +62,53 @@ func (s *Store) CompleteJob(ctx context.Context, sum *Summary) error {
 		points += len(sec.Points)
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("complete job: begin: %w", err)
-	}
-	defer tx.Rollback()
+	var (
+		id, docID int64
+		now       time.Time
+	)
+	if err := s.inTx(ctx, "complete job", func(tx *sql.Tx) error {
+		job, err := findJobByID(ctx, tx, sum.JobID)
+		if err != nil {
+			return err
+		} else if job.Finished() {
+			return Errorf(ECONFLICT, "The job has already finished.")
+		} else if sum.DocumentID != 0 && sum.DocumentID != job.DocumentID {
+			return Errorf(EINVALID, "Job %d does not belong to document %d.", job.ID, sum.DocumentID)
+		}
 
-	job, err := findJobByID(ctx, tx, sum.JobID)
-	if err != nil {
-		return err
-	} else if job.Finished() {
-		return Errorf(ECONFLICT, "The job has already finished.")
-	} else if sum.DocumentID != 0 && sum.DocumentID != job.DocumentID {
-		return Errorf(EINVALID, "Job %d does not belong to document %d.", job.ID, sum.DocumentID)
-	}
-
-	now := s.now()
-	var id int64
-	if err := tx.QueryRowContext(ctx, `
-		INSERT INTO summaries (document_id, job_id, provider, model, engine, sections,
-			dropped_citations, model_calls, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
-		job.DocumentID, job.ID, sum.Provider, sum.Model, sum.Engine, string(body),
-		sum.DroppedCitations, sum.ModelCalls, formatTime(now),
-	).Scan(&id); err != nil {
-		return fmt.Errorf("complete job %d: insert summary: %w", job.ID, err)
-	}
-	if err := execOne(ctx, tx, `
-		UPDATE jobs
-		SET status = 'done', stage = 'done', error = '', lease_owner = '', lease_until = NULL,
-			finished_at = ?, updated_at = ?
-		WHERE id = ? AND status = ?`, formatTime(now), formatTime(now), job.ID, job.Status,
-	); err != nil {
-		return fmt.Errorf("complete job %d: %w", job.ID, err)
-	}
-	if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "summary.store",
-		ObjectType: "summary", ObjectID: id,
-		Details: map[string]any{"job_id": job.ID, "document_id": job.DocumentID,
-			"engine": sum.Engine, "provider": sum.Provider, "model": sum.Model,
-			"sections": len(sections), "points": points,
-			"dropped_citations": sum.DroppedCitations, "model_calls": sum.ModelCalls},
+		now, docID = s.now(), job.DocumentID
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO summaries (document_id, job_id, provider, model, engine, sections,
+				dropped_citations, model_calls, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			RETURNING id`,
+			job.DocumentID, job.ID, sum.Provider, sum.Model, sum.Engine, string(body),
+			sum.DroppedCitations, sum.ModelCalls, formatTime(now),
+		).Scan(&id); err != nil {
+			return fmt.Errorf("complete job %d: insert summary: %w", job.ID, err)
+		}
+		if err := execOne(ctx, tx, `
+			UPDATE jobs
+			SET status = 'done', stage = 'done', error = '', lease_owner = '', lease_until = NULL,
+				finished_at = ?, updated_at = ?
+			WHERE id = ? AND status = ?`, formatTime(now), formatTime(now), job.ID, job.Status,
+		); err != nil {
+			return fmt.Errorf("complete job %d: %w", job.ID, err)
+		}
+		if err := appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "summary.store",
+			ObjectType: "summary", ObjectID: id,
+			Details: map[string]any{"job_id": job.ID, "document_id": job.DocumentID,
+				"engine": sum.Engine, "provider": sum.Provider, "model": sum.Model,
+				"sections": len(sections), "points": points,
+				"dropped_citations": sum.DroppedCitations, "model_calls": sum.ModelCalls},
+		}); err != nil {
+			return fmt.Errorf("complete job: %w", err)
+		}
+		return nil
 	}); err != nil {
-		return fmt.Errorf("complete job: %w", err)
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("complete job: commit: %w", err)
-	}
-	sum.ID, sum.DocumentID, sum.CreatedAt = id, job.DocumentID, now.UTC()
+	sum.ID, sum.DocumentID, sum.CreatedAt = id, docID, now.UTC()
 	return nil
 }
 

@@ -45,8 +45,10 @@ func (instantBackend) Reduce(_ context.Context, parts []summarize.Partial, _ int
 	return out, summarize.Call{}, nil
 }
 
-func (instantBackend) Select(context.Context) (summarize.Backend, error) { return instantBackend{}, nil }
-func (instantBackend) ByName(string) (summarize.Backend, error)         { return instantBackend{}, nil }
+func (instantBackend) Select(context.Context) (summarize.Backend, error) {
+	return instantBackend{}, nil
+}
+func (instantBackend) ByName(string) (summarize.Backend, error) { return instantBackend{}, nil }
 
 // BenchmarkPipeline measures pipeline overhead: every corpus contract through extraction (the
 // real child process), chunking, map, reduce and storage (a real SQLite file), with a provider
@@ -77,7 +79,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 		runner := &summarize.Runner{Store: store, Backends: instantBackend{}, FilesDir: filesDir, Workers: 2,
 			Extractor: extract.Runner{Command: []string{precisBin, "extract"}, Limits: extract.DefaultLimits()},
-			Owner: "bench", Poll: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			Owner:     "bench", Poll: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		ctx, cancel := context.WithCancel(context.Background())
 		b.StartTimer()
 		start := time.Now()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"precis/storage"
+	testcorpus "precis/summarize/extract/corpus"
 )
 
 // precisBin is the real binary, built once for all end-to-end tests: the server runs its own
@@ -42,21 +43,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// corpus is the shared test corpus, found from the module root.
+// corpus is the shared test corpus joined with parts.
 func corpus(t testing.TB, parts ...string) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(append([]string{dir, "..", "shared", "corpus"}, parts...)...)
+	return testcorpus.Path(t, parts...)
 }
 
 // syncBuffer collects a process's output safely.

@@ -3,10 +3,11 @@ package extract
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"precis/summarize/extract/corpus"
 )
 
 // childEnv marks a process started by these tests as a child: the test binary re-executes
@@ -105,27 +106,12 @@ func selfCommand(t *testing.T, role string) []string {
 	return []string{exe, role}
 }
 
-// corpusDir returns the shared test corpus directory sub (tricky, hostile, contracts),
-// found next to the module root.
+// corpusDir returns the shared test corpus directory sub (tricky, hostile, contracts).
 func corpusDir(t *testing.T, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if _, err := os.Stat(corpus); err != nil {
+	dir := corpus.Path(t, sub)
+	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("test corpus missing: %v", err)
 	}
-	return corpus
+	return dir
 }
