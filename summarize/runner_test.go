@@ -32,7 +32,7 @@ func (p pagesExtractor) Extract(context.Context, string) extract.Result {
 type source struct{ b Backend }
 
 func (s source) Select(context.Context) (Backend, error) { return s.b, nil }
-func (s source) ByName(string) (Backend, error)         { return s.b, nil }
+func (s source) ByName(string) (Backend, error)          { return s.b, nil }
 
 // failingBackend fails every map call with err.
 type failingBackend struct {
@@ -176,4 +176,3 @@ type refusingExtractor struct{}
 func (refusingExtractor) Extract(context.Context, string) extract.Result {
 	return extract.Result{Status: extract.StatusEncrypted}
 }
-
