@@ -8,8 +8,11 @@ ARG VERSION=dev
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/precis ./cmd/precis
 
 FROM debian:bookworm-slim
+# poppler-utils (pdftotext, pdftoppm) and tesseract read the pages Precis's own PDF reader
+# cannot: fonts with broken character maps, damaged or AES-256 files, scans (OCR).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
+      poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin precis \
  && mkdir -p /data && chown precis:precis /data

@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"precis/storage"
+	"precis/summarize/extract"
 	"precis/web"
 )
 
@@ -105,6 +107,8 @@ func (h *Handler) PageText(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, web.PageTextPage(web.PageView{
 		DocumentID: d.ID, Filename: d.Filename, Number: p.Number, Total: d.PageCount, Text: p.Text,
+		Extractor: p.Extractor, Quality: p.Quality,
+		Garbled: slices.Contains(p.Warnings, extract.WarnGarbled), Hidden: slices.Contains(p.Warnings, extract.WarnHiddenText),
 	}))
 }
 

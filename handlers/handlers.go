@@ -32,9 +32,14 @@ const webActor = "web"
 
 // JobQueue is the part of the job runner the handlers need: after a job is
 // created or retried, Wake lets an idle worker claim it at once instead of at
-// its next poll.
+// its next poll. *summarize.Runner implements it.
 type JobQueue interface {
 	Wake()
+	// PutPassword keeps, in memory only, the password a user gave for the
+	// encrypted document docID, for its next extraction, which uses it once.
+	PutPassword(docID int64, password string)
+	// DropPassword forgets a password that will not be used after all.
+	DropPassword(docID int64)
 }
 
 // Config is what the handlers need to know about the installation.
@@ -94,6 +99,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/documents/:id/summary", h.Summary)
 	e.GET("/documents/:id/pages/:n", h.PageText)
 	e.GET("/documents/:id/file", h.DownloadFile)
+	e.POST("/documents/:id/password", h.SupplyPassword)
 	e.POST("/jobs/:id/cancel", h.CancelJob)
 	e.POST("/jobs/:id/retry", h.RetryJob)
 }
@@ -174,4 +180,6 @@ func pathID(c echo.Context, name, what string) (int64, error) {
 // noQueue is the JobQueue used when none is given.
 type noQueue struct{}
 
-func (noQueue) Wake() {}
+func (noQueue) Wake()                     {}
+func (noQueue) PutPassword(int64, string) {}
+func (noQueue) DropPassword(int64)        {}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,10 +25,36 @@ import (
 	"precis/summarize/extract/corpus"
 )
 
-// fakeQueue counts Wake calls.
-type fakeQueue struct{ wakes atomic.Int32 }
+// fakeQueue counts Wake calls and keeps the passwords handed to it.
+type fakeQueue struct {
+	wakes     atomic.Int32
+	mu        sync.Mutex
+	passwords map[int64]string
+}
 
 func (q *fakeQueue) Wake() { q.wakes.Add(1) }
+
+func (q *fakeQueue) PutPassword(docID int64, password string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.passwords == nil {
+		q.passwords = map[int64]string{}
+	}
+	q.passwords[docID] = password
+}
+
+func (q *fakeQueue) DropPassword(docID int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.passwords, docID)
+}
+
+func (q *fakeQueue) password(docID int64) (string, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	pw, ok := q.passwords[docID]
+	return pw, ok
+}
 
 // env is a running web interface over a real SQLite store in a temp dir.
 type env struct {

@@ -12,8 +12,30 @@ var refusedStatuses = map[string]bool{
 	storage.ExtractEmptyFile: true,
 	storage.ExtractEncrypted: true,
 	storage.ExtractNoText:    true,
+	storage.ExtractGarbled:   true,
 	storage.ExtractDamaged:   true,
 	storage.ExtractTooLarge:  true,
+}
+
+// refusedLabels are the short status labels of refused documents; others are "Refused".
+var refusedLabels = map[string]string{
+	storage.ExtractEncrypted: "Needs a password",
+	storage.ExtractNoText:    "No text",
+	storage.ExtractGarbled:   "Unreadable text",
+}
+
+// refusedLabel is the status label of a document refused with status.
+func refusedLabel(status string) string {
+	if l, ok := refusedLabels[status]; ok {
+		return l
+	}
+	return "Refused"
+}
+
+// needsPassword reports whether a password could open the document: it is encrypted, and
+// not in a way nothing here can read.
+func needsPassword(d *storage.Document) bool {
+	return d.ExtractStatus == storage.ExtractEncrypted && d.ExtractMessage != extract.MsgUnsupportedEncryption
 }
 
 // extractFailure says what went wrong reading a document and what to do next:

@@ -15,7 +15,7 @@ func documentStatus(d *storage.Document, j *storage.Job) web.Status {
 		return jobStatus(j)
 	}
 	if refusedStatuses[d.ExtractStatus] {
-		return web.Status{Kind: web.KindRefused, Label: "Refused", Detail: extractFailure(d)}
+		return web.Status{Kind: web.KindRefused, Label: refusedLabel(d.ExtractStatus), Detail: extractFailure(d)}
 	}
 	if j == nil {
 		return web.Status{Kind: web.KindIdle, Label: "Not started"}
@@ -85,9 +85,14 @@ func (h *Handler) progressView(ctx context.Context, d *storage.Document) (web.Pr
 		return web.ProgressView{}, err
 	}
 	v := web.ProgressView{DocumentID: d.ID, Status: documentStatus(d, j)}
+	if v.Notes, err = h.extractNotes(ctx, d); err != nil {
+		return v, err
+	}
 	if j == nil {
+		v.NeedsPassword = needsPassword(d)
 		return v, nil
 	}
+	v.NeedsPassword = needsPassword(d) && j.Finished()
 	v.JobID = j.ID
 	v.ChunksDone, v.ChunksTotal = j.ChunksDone, j.ChunksTotal
 	v.CanCancel = !j.Finished() && !j.CancelRequested

@@ -18,6 +18,7 @@ const (
 	ExtractEmptyFile = "empty_file"
 	ExtractEncrypted = "encrypted"
 	ExtractNoText    = "no_text"
+	ExtractGarbled   = "garbled"
 	ExtractDamaged   = "damaged"
 	ExtractTooLarge  = "too_large"
 	ExtractTimeout   = "timeout"
@@ -27,7 +28,7 @@ const (
 // extractStatuses are the statuses SaveExtraction accepts.
 var extractStatuses = map[string]bool{
 	ExtractOK: true, ExtractNotPDF: true, ExtractEmptyFile: true, ExtractEncrypted: true,
-	ExtractNoText: true, ExtractDamaged: true, ExtractTooLarge: true, ExtractTimeout: true,
+	ExtractNoText: true, ExtractGarbled: true, ExtractDamaged: true, ExtractTooLarge: true, ExtractTimeout: true,
 	ExtractInternal: true,
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 	"precis/summarize/llm"
 )
 
-// Extractor turns a stored PDF into pages; the server's runs a child process.
+// Extractor turns a stored PDF into pages; the server's runs a child process. password is
+// the document's user password, "" for none; an Extractor must not keep or log it.
 type Extractor interface {
-	Extract(ctx context.Context, path string) extract.Result
+	Extract(ctx context.Context, path, password string) extract.Result
 }
 
 // BackendSource chooses backends for jobs; *Backends is the real one.
@@ -45,6 +47,9 @@ type Runner struct {
 	Poll   time.Duration
 	Owner  string
 	Logger *slog.Logger
+	// Passwords holds the passwords users gave for encrypted documents until extraction
+	// takes them (see PutPassword).
+	Passwords Passwords
 
 	once sync.Once
 	wake chan struct{}
@@ -84,6 +89,14 @@ func (r *Runner) Wake() {
 	default:
 	}
 }
+
+// PutPassword keeps, in memory only, the password a user gave for the encrypted document
+// docID, for its next extraction, which uses it once and forgets it. The caller then puts
+// the document's job back in the queue and calls Wake.
+func (r *Runner) PutPassword(docID int64, password string) { r.Passwords.Put(docID, password) }
+
+// DropPassword forgets a password given for docID that will not be used after all.
+func (r *Runner) DropPassword(docID int64) { r.Passwords.Drop(docID) }
 
 // Run works jobs until ctx is done, then stops claiming, waits for the running jobs to stop
 // and hands their leases back so the next start resumes them.
@@ -208,18 +221,19 @@ func (r *Runner) work(ctx context.Context, job *storage.Job, log *slog.Logger) e
 		if err := r.Store.SetJobStage(ctx, job.ID, "extracting"); err != nil {
 			return err
 		}
-		res := r.Extractor.Extract(ctx, filepath.Join(r.FilesDir, doc.StoredName))
+		password, _ := r.Passwords.Take(doc.ID)
+		res := r.Extractor.Extract(ctx, filepath.Join(r.FilesDir, doc.StoredName), password)
 		if ctx.Err() != nil {
+			if password != "" && !errors.Is(context.Cause(ctx), errCancelRequested) {
+				r.Passwords.Put(doc.ID, password) // interrupted, not cancelled: for the resumed job
+			}
 			return ctx.Err()
 		}
-		pages := make([]storage.Page, len(res.Pages))
-		for i, p := range res.Pages {
-			pages[i] = storage.Page{DocumentID: doc.ID, Number: p.Number, Text: p.Text, Status: p.Status}
-		}
-		if err := r.Store.SaveExtraction(ctx, doc.ID, res.Status, res.Message, pages); err != nil {
+		if err := r.Store.SaveExtraction(ctx, doc.ID, res.Status, res.Message, StoragePages(doc.ID, res.Pages)); err != nil {
 			return err
 		}
-		log.Info("extracted", slog.String("status", res.Status), slog.Int("pages", len(pages)))
+		log.Info("extracted", slog.String("status", res.Status), slog.Int("pages", len(res.Pages)),
+			slog.Bool("password", password != ""), slog.Any("warnings", res.Warnings))
 		doc.ExtractStatus, doc.ExtractMessage = res.Status, res.Message
 	}
 	if doc.ExtractStatus != extract.StatusOK {
@@ -238,6 +252,29 @@ func (r *Runner) work(ctx context.Context, job *storage.Job, log *slog.Logger) e
 		return err
 	}
 	return r.summarize(ctx, job, doc, backend, chunks)
+}
+
+// ReadablePages blanks the text of pages that read as garbage: a summary is never made
+// from it. (A document where most pages do is refused as garbled before this.)
+func ReadablePages(pages []storage.Page) []storage.Page {
+	out := make([]storage.Page, 0, len(pages))
+	for _, p := range pages {
+		if slices.Contains(p.Warnings, extract.WarnGarbled) {
+			p.Text = ""
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// StoragePages turns extracted pages into the pages storage keeps.
+func StoragePages(docID int64, pages []extract.Page) []storage.Page {
+	out := make([]storage.Page, len(pages))
+	for i, p := range pages {
+		out[i] = storage.Page{DocumentID: docID, Number: p.Number, Text: p.Text, Status: p.Status,
+			Extractor: p.Extractor, Quality: p.Quality, Warnings: p.Warnings}
+	}
+	return out
 }
 
 // backend is the job's provider: chosen once, then kept for every resume.
@@ -274,7 +311,7 @@ func (r *Runner) chunks(ctx context.Context, job *storage.Job, b Backend) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	chunks = Split(pages, plan.ChunkChars, plan.CharsPerToken)
+	chunks = Split(ReadablePages(pages), plan.ChunkChars, plan.CharsPerToken)
 	if len(chunks) == 0 {
 		return nil, &refusal{msg: "The document has no text to summarize."}
 	}

@@ -19,7 +19,7 @@ import (
 // pagesExtractor stands in for the extraction child: it returns fixed pages.
 type pagesExtractor struct{ pages int }
 
-func (p pagesExtractor) Extract(context.Context, string) extract.Result {
+func (p pagesExtractor) Extract(context.Context, string, string) extract.Result {
 	res := extract.Result{Status: extract.StatusOK}
 	for n := 1; n <= p.pages; n++ {
 		res.Pages = append(res.Pages, extract.Page{Number: n, Status: "ok",
@@ -173,6 +173,6 @@ func TestRunnerRefusedDocument(t *testing.T) {
 
 type refusingExtractor struct{}
 
-func (refusingExtractor) Extract(context.Context, string) extract.Result {
+func (refusingExtractor) Extract(context.Context, string, string) extract.Result {
 	return extract.Result{Status: extract.StatusEncrypted}
 }

@@ -121,8 +121,30 @@ type ProgressView struct {
 	CanRetry    bool
 	// Notice explains why a button did nothing, e.g. the job finished meanwhile.
 	Notice string
+	// NeedsPassword shows the password form: the document is encrypted and a password
+	// would open it.
+	NeedsPassword bool
+	// PasswordError is shown next to the password field after a refused submission.
+	PasswordError string
+	// Notes say how the text was read, when the user should know (hidden text left out,
+	// pages that could not be read).
+	Notes []Note
 	// Summary is shown when the job is done; nil otherwise.
 	Summary *SummaryView
+}
+
+// Note kinds (data-kind of a note).
+const (
+	NoteHiddenText = "hidden-text" // the PDF holds invisible text, left out of the summary
+	NoteGarbled    = "garbled"     // pages (or the whole PDF) read as garbage
+	NoteNoOCR      = "no-ocr"      // scanned pages, and no OCR on this server
+	NoteOCRSkipped = "ocr-skipped" // pages not OCRed because of the limits
+)
+
+// Note is one remark about how a document's text was read.
+type Note struct {
+	Kind string
+	Text string
 }
 
 // DocumentView is the data of a document's page.
@@ -172,6 +194,36 @@ type PageView struct {
 	// Total is the document's page count; 0 when unknown.
 	Total int
 	Text  string
+	// Extractor is what produced the text: "native", "poppler" or "ocr".
+	Extractor string
+	// Quality is the 0..1 text-quality score of the page.
+	Quality float64
+	// Garbled and Hidden are set when the page's text reads as garbage, and when the page
+	// holds invisible text (left out of Text).
+	Garbled, Hidden bool
+}
+
+// ExtractorLabel names what produced a page's text, for people.
+func ExtractorLabel(extractor string) string {
+	switch extractor {
+	case "poppler":
+		return "poppler (pdftotext)"
+	case "ocr":
+		return "OCR (tesseract) of the page image"
+	}
+	return "Precis's own PDF reader"
+}
+
+// QualityLabel formats a page's quality score: "0.97 (good)".
+func QualityLabel(q float64) string {
+	word := "good"
+	switch {
+	case q < 0.5:
+		word = "unreadable"
+	case q < 0.9:
+		word = "fair"
+	}
+	return fmt.Sprintf("%.2f (%s)", q, word)
 }
 
 // ErrorView is an error shown to the user: a full page, or a message in the

@@ -128,7 +128,7 @@ func BenchmarkExtractOnly(b *testing.B) {
 			go func() {
 				n := 0
 				for f := range next {
-					if res := ex.Extract(context.Background(), f); res.Status == "ok" {
+					if res := ex.Extract(context.Background(), f, ""); res.Status == "ok" {
 						n += len(res.Pages)
 					}
 				}

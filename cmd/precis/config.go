@@ -28,6 +28,7 @@ type Config struct {
 	ExtractTimeout   time.Duration
 	ExtractMemoryMB  int
 	ExtractMaxPages  int
+	ExtractOCRPages  int
 	LogFormat        string
 	LogLevel         string
 }
@@ -90,6 +91,7 @@ var settings = []setting{
 	{"PRECIS_EXTRACT_TIMEOUT", "extract-timeout", "60s", "wall-clock limit for extracting one PDF", durationIn(time.Second, time.Hour, func(c *Config, d time.Duration) { c.ExtractTimeout = d })},
 	{"PRECIS_EXTRACT_MEMORY_MB", "extract-memory-mb", "1024", "memory limit of the extraction process, in MiB", intIn(64, 65536, func(c *Config, n int) { c.ExtractMemoryMB = n })},
 	{"PRECIS_EXTRACT_MAX_PAGES", "extract-max-pages", "2000", "documents with more pages are refused as too large", intIn(1, 1000000, func(c *Config, n int) { c.ExtractMaxPages = n })},
+	{"PRECIS_EXTRACT_OCR_PAGES", "extract-ocr-pages", "50", "pages of one PDF that are OCRed at most (0: no OCR)", intIn(0, 100000, func(c *Config, n int) { c.ExtractOCRPages = n })},
 	{"PRECIS_LOG_FORMAT", "log-format", "text", "text or json", oneOf(func(c *Config, v string) { c.LogFormat = v }, "text", "json")},
 	{"PRECIS_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", oneOf(func(c *Config, v string) { c.LogLevel = v }, "debug", "info", "warn", "error")},
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // refusals are the statuses a user can tell apart for a document Precis will not summarize.
-var refusals = map[string]bool{"not_pdf": true, "empty_file": true, "encrypted": true, "no_text": true,
+var refusals = map[string]bool{"not_pdf": true, "empty_file": true, "encrypted": true, "no_text": true, "garbled": true,
 	"damaged": true, "too_large": true, "timeout": true}
 
 // TestCorpusUploads uploads every tricky and hostile PDF to a running server: each must end

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 
 	"precis/summarize/extract"
 )
@@ -11,5 +12,5 @@ import (
 // refused, 1 internal error). The server runs it as a child process under time, CPU and
 // memory limits (extract.Runner); see extract.Main for all flags.
 func runExtract(args []string, stdout, stderr io.Writer) int {
-	return extract.Main(args, stdout, stderr)
+	return extract.Main(args, os.Stdin, stdout, stderr)
 }

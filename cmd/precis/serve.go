@@ -50,6 +50,10 @@ func newApp(cfg *Config, logw io.Writer) (*app, error) {
 	lim.CPUSeconds = int(cfg.ExtractTimeout.Seconds())
 	lim.MemoryBytes = int64(cfg.ExtractMemoryMB) << 20
 	lim.MaxPages = cfg.ExtractMaxPages
+	lim.OCRMaxPages = cfg.ExtractOCRPages
+	if lim.OCRMaxPages == 0 {
+		lim.OCRMaxPages = -1 // no OCR
+	}
 	a.extract = extract.Runner{Command: []string{exe, "extract"}, Limits: lim}
 	return a, nil
 }

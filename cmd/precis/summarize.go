@@ -68,15 +68,12 @@ func runSummarize(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // The exit code says: 2 the document was refused, 1 anything else went wrong.
 func (a *app) summarizeFile(ctx context.Context, path string) (*summaryJSON, int, error) {
 	start := time.Now()
-	res := a.extract.Extract(ctx, path)
+	res := a.extract.Extract(ctx, path, "")
 	if res.Status != "ok" {
 		return nil, 2, fmt.Errorf("%s: %s", res.Status, res.Message)
 	}
 	extracted := time.Since(start)
-	pages := make([]storage.Page, len(res.Pages))
-	for i, p := range res.Pages {
-		pages[i] = storage.Page{Number: p.Number, Text: p.Text, Status: p.Status}
-	}
+	pages := summarize.StoragePages(0, res.Pages)
 	backend, err := a.backends.Select(ctx)
 	if err != nil {
 		return nil, 1, err
@@ -85,7 +82,7 @@ func (a *app) summarizeFile(ctx context.Context, path string) (*summaryJSON, int
 	if err != nil {
 		return nil, 1, err
 	}
-	chunks := summarize.Split(pages, plan.ChunkChars, plan.CharsPerToken)
+	chunks := summarize.Split(summarize.ReadablePages(pages), plan.ChunkChars, plan.CharsPerToken)
 	eng := summarize.Engine{Backend: backend}
 	r, err := eng.Run(ctx, chunks, nil)
 	if err != nil {

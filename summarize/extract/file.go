@@ -3,15 +3,16 @@ package extract
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/ledongthuc/pdf"
 )
 
 // Options bound an in-process extraction. Zero fields take defaults: DefaultLimits().MaxPages,
-// 32 MiB of text, 10 seconds per page.
+// 32 MiB of text, 10 seconds per page, DefaultOCRMaxPages, programs found on the PATH.
 type Options struct {
 	// MaxPages is the largest page count accepted; a longer document is StatusTooLarge.
 	MaxPages int
@@ -20,7 +21,24 @@ type Options struct {
 	// PageTimeout is how long one page may take. A page that takes longer (the parser
 	// loops on it) is left behind as an empty page; see pagesText.
 	PageTimeout time.Duration
+	// Password is the user password of an encrypted PDF; "" tries the empty password only.
+	Password string
+	// OCRMaxPages is how many pages are OCRed at most; 0 means DefaultOCRMaxPages, negative
+	// means none (OCR counts as not available).
+	OCRMaxPages int
+	// Deadline is when the external programs (pdftotext, pdftoppm, tesseract) must be done;
+	// no new one starts within a few seconds of it. Zero means no deadline beyond their own
+	// timeouts.
+	Deadline time.Time
+	// LookPath finds an external program; nil means exec.LookPath. A program it does not
+	// find is not used (tests hide OCR this way).
+	LookPath func(file string) (string, error)
+
+	path string // the file, for the external programs (set by File)
 }
+
+// lookPathFunc finds external programs when Options.LookPath is nil.
+var lookPathFunc = exec.LookPath
 
 // Defaults for Options.
 const (
@@ -45,6 +63,10 @@ func File(path string, opts Options) Result {
 	if err != nil {
 		return refusedWith(StatusInternal, "The uploaded file could not be opened for reading.")
 	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // a relative name could start with a dash and pass for a flag
+	}
+	opts.path = path
 	return extractBytes(data, opts.withDefaults())
 }
 
@@ -58,10 +80,14 @@ func (o Options) withDefaults() Options {
 	if o.PageTimeout <= 0 {
 		o.PageTimeout = defaultPageTimeout
 	}
+	if o.OCRMaxPages == 0 {
+		o.OCRMaxPages = DefaultOCRMaxPages
+	}
 	return o
 }
 
-// extractBytes runs the whole extraction on the file contents. data is modified in place
+// extractBytes runs the whole extraction on the file contents: our own text of each page,
+// then the fallbacks (pdftotext, OCR) where it is empty or poor. data is modified in place
 // (see normalize).
 func extractBytes(data []byte, opts Options) (res Result) {
 	defer func() {
@@ -76,25 +102,48 @@ func extractBytes(data []byte, opts Options) (res Result) {
 	if !ok {
 		return refused(StatusNotPDF)
 	}
+	x := newExtraction(opts)
 	budget := newBudgetReader(data)
-	r, err := pdf.NewReader(budget, int64(len(data)))
+	r, err := pdf.NewReaderEncrypted(budget, int64(len(data)), passwordOnce(opts.Password))
 	if err != nil {
-		return openFailure(data, budget, err)
+		return x.openFailure(data, budget, err)
 	}
 	pages, err := walkPages(r, opts.MaxPages)
 	switch {
 	case budget.exceeded():
 		return refused(StatusDamaged)
 	case errors.Is(err, errTooManyPages):
-		return refusedWith(StatusTooLarge, fmt.Sprintf(
-			"This PDF has more than %d pages, the most Precis reads. Split it into smaller parts and upload them separately.",
-			opts.MaxPages))
+		return refusedWith(StatusTooLarge, tooManyPages(opts.MaxPages))
 	case err != nil:
 		return refused(StatusDamaged)
 	case len(pages) == 0:
 		return refusedWith(StatusEmpty, "This PDF has no pages. Check that you picked the right file and upload it again.")
 	}
-	return pagesText(pages, budget, opts)
+	pass, refusal := pagesText(pages, budget, opts)
+	if refusal != nil {
+		return *refusal
+	}
+	return x.finish(pass, func(i int) int { return pageDPI(pages[i]) })
+}
+
+// passwordOnce gives the parser the password once (it tries the empty one itself first).
+func passwordOnce(password string) func() string {
+	return func() string {
+		pw := password
+		password = ""
+		return pw
+	}
+}
+
+// nativePage is our own text extraction of one page, the one place that calls the text
+// engine: the visible text, the hidden text (invisible, white, clipped or off the page;
+// never part of the text) and the engine's warnings. It may panic; pageText recovers.
+func nativePage(p pdf.Page) (text, hidden string, warnings []string) {
+	raw, err := p.GetPlainText(nil)
+	if err != nil {
+		return "", "", nil
+	}
+	return cleanText(raw), "", nil
 }
 
 // normalize finds the PDF inside data and returns the part the parser should see, patched so
@@ -128,19 +177,21 @@ func headerAccepted(data []byte) bool {
 		data[7] >= '0' && data[7] <= '7' && (data[8] == '\r' || data[8] == '\n')
 }
 
-// openFailure maps an error from pdf.NewReader to a status.
-func openFailure(data []byte, budget *budgetReader, err error) Result {
+// openFailure maps an error from pdf.NewReaderEncrypted to a status.
+func (x *extraction) openFailure(data []byte, budget *budgetReader, err error) Result {
 	switch {
 	case budget.exceeded():
 		return refused(StatusDamaged)
+	case errors.Is(err, pdf.ErrInvalidPassword) && x.opts.Password != "":
+		return refusedWith(StatusEncrypted, MsgWrongPassword)
 	case errors.Is(err, pdf.ErrInvalidPassword):
 		return refused(StatusEncrypted)
 	case hasEncryptDict(data):
 		// The parser supports only some encryption schemes (not AES-256, for instance) and
-		// fails on others with various errors. Either way the fix for the user is the same.
-		return refusedWith(StatusEncrypted, "This PDF is encrypted in a way Precis cannot open. Open it in a PDF viewer, save an unprotected copy (for example with Print to PDF) and upload that copy.")
+		// fails on others with various errors; poppler may read them.
+		return x.popplerOnly(refusedWith(StatusEncrypted, MsgUnsupportedEncryption))
 	}
-	return refused(StatusDamaged)
+	return x.popplerOnly(refused(StatusDamaged))
 }
 
 // hasEncryptDict reports whether a trailer of the file names an /Encrypt dictionary.

@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -27,8 +29,14 @@ func TestMain(m *testing.M) {
 
 // runChild runs one child role. The fake roles parse and apply limits exactly like Main.
 func runChild(role string, args []string) int {
-	if role == "extract" {
-		return Main(args, os.Stdout, os.Stderr)
+	switch role {
+	case "extract":
+		return Main(args, os.Stdin, os.Stdout, os.Stderr)
+	case "inspect": // answers with what it was given: arguments, environment, stdin
+		in, _ := io.ReadAll(os.Stdin)
+		seen, _ := json.Marshal(map[string]any{"args": os.Args, "env": os.Environ(), "stdin": string(in)})
+		(&emitter{w: os.Stdout}).emit(Result{Status: StatusOK, Pages: []Page{{Number: 1, Status: PageOK, Text: string(seen)}}})
+		return 0
 	}
 	ca, err := parseArgs(args, os.Stderr)
 	if err != nil {

@@ -10,52 +10,60 @@ import (
 	"github.com/ledongthuc/pdf"
 )
 
-// pagesText extracts the text of each page and decides the document status. A page that
-// gets stuck or is too big is kept as an empty page; only when no page has text does it
-// decide the status of the document.
-func pagesText(pages []pdf.Page, budget *budgetReader, opts Options) Result {
-	res := Result{Status: StatusOK, Pages: make([]Page, 0, len(pages))}
-	total, withText, stuck, tooBig := 0, 0, 0, 0
+// nativePass is what our own extraction found: one Page per page, in order.
+type nativePass struct {
+	pages         []Page
+	hidden        []bool // the page holds hidden text (never part of its Text)
+	stuck, tooBig int    // pages left behind, pages too large to read
+}
+
+// pagesText extracts the text of each page with nativePage. A page that gets stuck or is too
+// big is kept as an empty page with a warning. It returns a refusal instead when the
+// document as a whole cannot be read (read budget spent, too many stuck pages, too much
+// text).
+func pagesText(pages []pdf.Page, budget *budgetReader, opts Options) (nativePass, *Result) {
+	pass := nativePass{pages: make([]Page, 0, len(pages)), hidden: make([]bool, len(pages))}
+	total := 0
 	for i, p := range pages {
 		out, done := pageTextWithin(p, opts.PageTimeout)
 		if budget.exceeded() {
-			return refused(StatusDamaged)
+			return pass, ptr(refused(StatusDamaged))
 		}
+		page := Page{Number: i + 1, Text: out.text, Extractor: ExtractorNative, Warnings: out.warnings}
 		if !done {
-			if stuck++; stuck > maxStuckPages {
-				return refused(StatusTimeout)
+			if pass.stuck++; pass.stuck > maxStuckPages {
+				return pass, ptr(refused(StatusTimeout))
 			}
+			page.Warnings = append(page.Warnings, WarnStuck)
 		}
 		if out.tooBig {
-			tooBig++
+			pass.tooBig++
+			page.Warnings = append(page.Warnings, WarnTooBig)
+		}
+		if out.hidden != "" {
+			pass.hidden[i] = true
+			page.Warnings = append(page.Warnings, WarnHiddenText)
 		}
 		total += len(out.text)
 		if total > opts.MaxTextBytes {
-			return refusedWith(StatusTooLarge, "This PDF holds more text than Precis reads in one document. Split it into smaller parts and upload them separately.")
+			return pass, ptr(refusedWith(StatusTooLarge, msgTooMuchText))
 		}
-		page := Page{Number: i + 1, Text: out.text, Status: PageEmpty}
-		if strings.TrimSpace(out.text) != "" {
-			page.Status = PageOK
-			withText++
-		}
-		res.Pages = append(res.Pages, page)
+		pass.pages = append(pass.pages, page)
 	}
-	switch {
-	case withText == 0 && stuck > 0:
-		return refused(StatusTimeout)
-	case withText == 0 && tooBig > 0:
-		return refused(StatusTooLarge)
-	case withText == 0:
-		return refused(StatusNoText)
-	}
-	res.Message = StatusMessage(StatusOK)
-	return res
+	return pass, nil
 }
+
+// msgTooMuchText is the too_large message for a document over Options.MaxTextBytes.
+const msgTooMuchText = "This PDF holds more text than Precis reads in one document. Split it into smaller parts and upload them separately."
+
+func ptr[T any](v T) *T { return &v }
 
 // pageOutput is what one page yields.
 type pageOutput struct {
-	text   string
-	tooBig bool // the page's content is over maxContentBytes; it was not parsed
+	text     string
+	hidden   string // text a reader cannot see; reported, never used as page text
+	warnings []string
+	tooBig   bool // the page's content is over maxContentBytes; it was not parsed
 }
 
 // pageTextWithin returns the text of a page, or done=false if it took longer than d. The
@@ -75,8 +83,8 @@ func pageTextWithin(p pdf.Page, d time.Duration) (out pageOutput, done bool) {
 	}
 }
 
-// pageText returns the cleaned text of one page; a page the parser fails or panics on is
-// empty, so one bad page does not lose the document.
+// pageText guards nativePage: a page whose content is too big is not parsed, and a page the
+// parser panics on is empty, so one bad page does not lose the document.
 func pageText(p pdf.Page) (out pageOutput) {
 	defer func() {
 		if recover() != nil {
@@ -86,11 +94,8 @@ func pageText(p pdf.Page) (out pageOutput) {
 	if contentSize(p.V.Key("Contents")) > maxContentBytes {
 		return pageOutput{tooBig: true}
 	}
-	raw, err := p.GetPlainText(nil)
-	if err != nil {
-		return pageOutput{}
-	}
-	return pageOutput{text: cleanText(raw)}
+	text, hidden, warnings := nativePage(p)
+	return pageOutput{text: text, hidden: hidden, warnings: warnings}
 }
 
 // contentSize returns the decoded size of a page's content streams, counting no further

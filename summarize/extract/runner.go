@@ -24,14 +24,20 @@ type Limits struct {
 	MemoryBytes int64
 	// MaxPages is the largest page count the child accepts.
 	MaxPages int
+	// OCRMaxPages is how many pages of a document the child OCRs at most; negative means
+	// no OCR.
+	OCRMaxPages int
 }
 
 // DefaultLimits returns the limits the server uses: 90 seconds of wall clock, 60 seconds of
-// CPU time, 1 GiB of memory and 2000 pages. The CPU limit is the one a busy parser meets:
-// the child then answers StatusTimeout itself. The longer wall clock is for a child that
-// waits without computing, and leaves room for a loaded machine.
+// CPU time, 1 GiB of memory, 2000 pages and 50 OCRed pages. The CPU limit is the one a busy
+// parser meets: the child then answers StatusTimeout itself. The longer wall clock is for a
+// child that waits without computing (for pdftotext and tesseract, whose CPU time is their
+// own), and leaves room for a loaded machine. The child stops starting OCR before the wall
+// clock runs out, and answers with what it has.
 func DefaultLimits() Limits {
-	return Limits{Timeout: 90 * time.Second, CPUSeconds: 60, MemoryBytes: 1 << 30, MaxPages: 2000}
+	return Limits{Timeout: 90 * time.Second, CPUSeconds: 60, MemoryBytes: 1 << 30, MaxPages: 2000,
+		OCRMaxPages: DefaultOCRMaxPages}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -47,6 +53,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxPages <= 0 {
 		l.MaxPages = d.MaxPages
+	}
+	if l.OCRMaxPages == 0 {
+		l.OCRMaxPages = d.OCRMaxPages
 	}
 	return l
 }
@@ -72,7 +81,11 @@ type Runner struct {
 // otherwise a status read from how it died. StatusInternal means our failure (no command,
 // the child could not start, ctx was cancelled, unreadable output from a child that exited
 // normally).
-func (r Runner) Extract(ctx context.Context, path string) (res Result) {
+//
+// password is the document's user password, "" for none. It goes to the child on its
+// standard input, never on its command line or in its environment (which other users can
+// read in /proc), and is never logged.
+func (r Runner) Extract(ctx context.Context, path, password string) (res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			slog.Error("extract: runner panicked", slog.Any("panic", v))
@@ -95,8 +108,16 @@ func (r Runner) Extract(ctx context.Context, path string) (res Result) {
 		"--max-pages", strconv.Itoa(lim.MaxPages),
 		"--cpu-seconds", strconv.Itoa(lim.CPUSeconds),
 		"--memory-bytes", strconv.FormatInt(lim.MemoryBytes, 10),
-		"--", path)
+		"--time-limit", strconv.Itoa(int(lim.Timeout.Seconds())),
+		"--ocr-max-pages", strconv.Itoa(max(lim.OCRMaxPages, 0)))
+	if password != "" {
+		args = append(args, "--password-stdin")
+	}
+	args = append(args, "--", path)
 	cmd := exec.CommandContext(runCtx, r.Command[0], args...)
+	if password != "" {
+		cmd.Stdin = strings.NewReader(password)
+	}
 	// Fewer goroutine dumps on a crash (runtime throws still print some).
 	cmd.Env = append(os.Environ(), "GOTRACEBACK=none")
 	stdout := &cappedBuffer{max: maxStdoutBytes}

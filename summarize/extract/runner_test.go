@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"precis/summarize/extract/corpus"
 )
 
 // TestRunnerChildDeaths runs fake children (the test binary re-executed in a role, with the
@@ -45,7 +49,7 @@ func TestRunnerChildDeaths(t *testing.T) {
 			t.Parallel()
 			r := Runner{Command: selfCommand(t, tt.role), Limits: tt.limits}
 			start := time.Now()
-			res := r.Extract(context.Background(), "/nonexistent.pdf")
+			res := r.Extract(context.Background(), "/nonexistent.pdf", "")
 			elapsed := time.Since(start)
 			t.Logf("%s -> %s in %v", tt.role, res.Status, elapsed.Round(time.Millisecond))
 			if res.Status != tt.want {
@@ -93,7 +97,7 @@ func TestRunnerCannotStart(t *testing.T) {
 		{"not an executable", []string{t.TempDir(), "extract"}},
 	}
 	for _, tt := range tests {
-		res := Runner{Command: tt.command}.Extract(context.Background(), "a.pdf")
+		res := Runner{Command: tt.command}.Extract(context.Background(), "a.pdf", "")
 		if res.Status != StatusInternal || res.Message == "" {
 			t.Errorf("%s: got %q %q, want %q with a message", tt.name, res.Status, res.Message, StatusInternal)
 		}
@@ -105,7 +109,7 @@ func TestRunnerCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	res := Runner{Command: selfCommand(t, "sleep")}.Extract(ctx, "a.pdf")
+	res := Runner{Command: selfCommand(t, "sleep")}.Extract(ctx, "a.pdf", "")
 	if res.Status != StatusInternal {
 		t.Errorf("status = %q, want %q (cancelled, to be retried)", res.Status, StatusInternal)
 	}
@@ -150,5 +154,50 @@ func TestStderrBuffer(t *testing.T) {
 	got := s.String()
 	if !bytes.HasPrefix([]byte(got), []byte("fatal error: oom\n")) || !bytes.HasSuffix([]byte(got), []byte("exit status 2")) || len(got) > 50 {
 		t.Errorf("kept %q, want the first and last 20 bytes", got)
+	}
+}
+
+// TestRunnerPasswordOnStdin checks how the password reaches the child: on its stdin, never
+// in its arguments or environment, which other users can read in /proc.
+func TestRunnerPasswordOnStdin(t *testing.T) {
+	t.Parallel()
+	const password = "s3cret-Pa55 word"
+	res := Runner{Command: selfCommand(t, "inspect")}.Extract(context.Background(), "/some/file.pdf", password)
+	if res.Status != StatusOK || len(res.Pages) != 1 {
+		t.Fatalf("got %+v", res)
+	}
+	var seen struct {
+		Args  []string `json:"args"`
+		Env   []string `json:"env"`
+		Stdin string   `json:"stdin"`
+	}
+	if err := json.Unmarshal([]byte(res.Pages[0].Text), &seen); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Stdin != password || !slices.Contains(seen.Args, "--password-stdin") {
+		t.Errorf("child got stdin %q, args %q; want the password on stdin and --password-stdin", seen.Stdin, seen.Args)
+	}
+	if strings.Contains(strings.Join(seen.Args, " ")+strings.Join(seen.Env, " "), password) {
+		t.Error("the password is in the child's arguments or environment")
+	}
+
+	// Without a password there is no flag and nothing on stdin.
+	res = Runner{Command: selfCommand(t, "inspect")}.Extract(context.Background(), "/some/file.pdf", "")
+	_ = json.Unmarshal([]byte(res.Pages[0].Text), &seen)
+	if seen.Stdin != "" || slices.Contains(seen.Args, "--password-stdin") {
+		t.Errorf("no password: stdin %q, args %q", seen.Stdin, seen.Args)
+	}
+}
+
+// TestRunnerPasswordExtraction extracts a password-protected file through a real child.
+func TestRunnerPasswordExtraction(t *testing.T) {
+	t.Parallel()
+	path := corpus.Path(t, "hostile", "aes128_userpw.pdf")
+	r := Runner{Command: selfCommand(t, "extract")}
+	if res := r.Extract(context.Background(), path, "user"); res.Status != StatusOK || !strings.Contains(joinText(res.Pages), "MEMORANDUM") {
+		t.Errorf("with the password: %q %q", res.Status, res.Message)
+	}
+	if res := r.Extract(context.Background(), path, "not it"); res.Status != StatusEncrypted || res.Message != MsgWrongPassword {
+		t.Errorf("with a wrong password: %q %q", res.Status, res.Message)
 	}
 }
