@@ -3,6 +3,7 @@ package extract
 import (
 	"os"
 	"path/filepath"
+	"precis/summarize/extract/pdftext"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestReadBudgetHeadroom(t *testing.T) {
 			t.Fatalf("%s: %v", filepath.Base(path), err)
 		}
 		for _, p := range pages {
-			pageText(p)
+			pageText(pdftext.NewExtractor(pdftext.Options{}), p)
 		}
 		budget := budgetBase + budgetFactor*int64(len(data))
 		t.Logf("%-50.50s %8d bytes, read %5.1fx, budget used %4.1f%%", filepath.Base(path), len(data),

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"precis/summarize/extract/corpus"
+	"precis/summarize/extract/pdftext"
+
+	"github.com/ledongthuc/pdf"
 )
 
 // without returns a LookPath that does not find the named programs.
@@ -35,9 +38,30 @@ func tempPDF(t *testing.T, p *testPDF) string {
 	return path
 }
 
+// readBadly makes the native engine return mojibake (its text read as Latin-1, as a broken
+// font mapping would) for the rest of the test.
+func readBadly(t *testing.T) {
+	t.Helper()
+	native = func(ex *pdftext.Extractor, p pdf.Page) (string, string, []string) {
+		text, hidden, warnings := nativePage(ex, p)
+		return latin1(text), hidden, warnings
+	}
+	t.Cleanup(func() { native = nativePage })
+}
+
+// latin1 reads UTF-8 bytes as Latin-1: classic mojibake.
+func latin1(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
+
 func TestPopplerFallback(t *testing.T) {
 	needTools(t)
-	// Our text of jo.pdf (CID fonts, vertical Japanese) is mojibake; pdftotext reads it.
+	// When our text of jo.pdf (CID fonts, vertical Japanese) is mojibake, pdftotext's is used.
+	readBadly(t)
 	res := File(corpus.Path(t, "tricky", "jo.pdf"), Options{LookPath: noOCR})
 	if res.Status != StatusOK || len(res.Pages) != 1 {
 		t.Fatalf("status %q (%s), %d pages", res.Status, res.Message, len(res.Pages))
@@ -48,6 +72,7 @@ func TestPopplerFallback(t *testing.T) {
 	}
 
 	// A document we read well keeps our text: pdftotext is not even run.
+	native = nativePage
 	res = File(corpus.Path(t, "contracts", "Example-Mutual-Non-Disclosure-Agreement.pdf"), Options{LookPath: noOCR})
 	if res.Status != StatusOK || extractors(res.Pages) != "native:2" {
 		t.Errorf("NDA: status %q, pages from %s; want ok, native:2", res.Status, extractors(res.Pages))
@@ -55,8 +80,10 @@ func TestPopplerFallback(t *testing.T) {
 }
 
 func TestGarbled(t *testing.T) {
-	// Without poppler and OCR, jo.pdf's only page is mojibake: the document is garbled.
+	// Without poppler and OCR, a document read as mojibake is garbled.
+	readBadly(t)
 	res := File(corpus.Path(t, "tricky", "jo.pdf"), Options{LookPath: noTools})
+	native = nativePage
 	if res.Status != StatusGarbled || res.Message != StatusMessage(StatusGarbled) || len(res.Pages) != 0 {
 		t.Fatalf("status %q, message %q, %d pages; want garbled without pages", res.Status, res.Message, len(res.Pages))
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"precis/summarize/extract/pdftext"
+	"strings"
 	"time"
 
 	"github.com/ledongthuc/pdf"
@@ -136,15 +138,28 @@ func passwordOnce(password string) func() string {
 }
 
 // nativePage is our own text extraction of one page, the one place that calls the text
-// engine: the visible text, the hidden text (invisible, white, clipped or off the page;
-// never part of the text) and the engine's warnings. It may panic; pageText recovers.
-func nativePage(p pdf.Page) (text, hidden string, warnings []string) {
-	raw, err := p.GetPlainText(nil)
+// engine (package pdftext): the visible text, the hidden text (invisible, white, clipped or
+// off the page; never part of the text) and the engine's warnings. It may panic; pageText
+// recovers.
+//
+// One exception: a page whose only text is invisible is a scan with an OCR text layer (what
+// scanners and Acrobat write: the image shows, the invisible text makes it searchable), and
+// that layer is the page's text. Invisible text beside visible text stays hidden.
+func nativePage(ex *pdftext.Extractor, p pdf.Page) (text, hidden string, warnings []string) {
+	pg, err := ex.ExtractPage(p)
+	warnings = pg.Warnings
 	if err != nil {
-		return "", "", nil
+		warnings = append(warnings, err.Error())
 	}
-	return cleanText(raw), "", nil
+	if strings.TrimSpace(pg.Text) == "" && len(strings.TrimSpace(pg.Hidden)) >= minOCRLayer {
+		return cleanText(pg.Hidden), "", append(warnings, WarnOCRLayer)
+	}
+	return cleanText(pg.Text), cleanText(pg.Hidden), warnings
 }
+
+// minOCRLayer is the least invisible text that makes a page without visible text count as a
+// scan with an OCR layer rather than a page hiding a few words.
+const minOCRLayer = 100
 
 // normalize finds the PDF inside data and returns the part the parser should see, patched so
 // that ledongthuc/pdf accepts what poppler accepts: junk before the %PDF- header (the header

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
+
+	"precis/summarize/extract/pdftext"
 )
 
 // nativePass is what our own extraction found: one Page per page, in order.
@@ -24,8 +26,9 @@ type nativePass struct {
 func pagesText(pages []pdf.Page, budget *budgetReader, opts Options) (nativePass, *Result) {
 	pass := nativePass{pages: make([]Page, 0, len(pages)), hidden: make([]bool, len(pages))}
 	total := 0
+	ex := pdftext.NewExtractor(pdftext.Options{}) // one per document: fonts are parsed once
 	for i, p := range pages {
-		out, done := pageTextWithin(p, opts.PageTimeout)
+		out, done := pageTextWithin(ex, p, opts.PageTimeout)
 		if budget.exceeded() {
 			return pass, ptr(refused(StatusDamaged))
 		}
@@ -58,6 +61,9 @@ const msgTooMuchText = "This PDF holds more text than Precis reads in one docume
 
 func ptr[T any](v T) *T { return &v }
 
+// native is the page text engine; tests of the fallbacks swap in one that reads badly.
+var native = nativePage
+
 // pageOutput is what one page yields.
 type pageOutput struct {
 	text     string
@@ -70,9 +76,9 @@ type pageOutput struct {
 // parser can loop forever on a page (an unterminated hex string reads endless newlines at
 // the end of the stream) and a goroutine cannot be stopped, so a stuck page is left running
 // and counts against the CPU limit; the process exits once the answer is written.
-func pageTextWithin(p pdf.Page, d time.Duration) (out pageOutput, done bool) {
+func pageTextWithin(ex *pdftext.Extractor, p pdf.Page, d time.Duration) (out pageOutput, done bool) {
 	ch := make(chan pageOutput, 1)
-	go func() { ch <- pageText(p) }()
+	go func() { ch <- pageText(ex, p) }()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
@@ -85,7 +91,7 @@ func pageTextWithin(p pdf.Page, d time.Duration) (out pageOutput, done bool) {
 
 // pageText guards nativePage: a page whose content is too big is not parsed, and a page the
 // parser panics on is empty, so one bad page does not lose the document.
-func pageText(p pdf.Page) (out pageOutput) {
+func pageText(ex *pdftext.Extractor, p pdf.Page) (out pageOutput) {
 	defer func() {
 		if recover() != nil {
 			out = pageOutput{}
@@ -94,7 +100,7 @@ func pageText(p pdf.Page) (out pageOutput) {
 	if contentSize(p.V.Key("Contents")) > maxContentBytes {
 		return pageOutput{tooBig: true}
 	}
-	text, hidden, warnings := nativePage(p)
+	text, hidden, warnings := native(ex, p)
 	return pageOutput{text: text, hidden: hidden, warnings: warnings}
 }
 

@@ -61,6 +61,9 @@ const (
 	// WarnHiddenText means the page holds text a reader cannot see (invisible, white,
 	// clipped or off the page); it was left out of the page text.
 	WarnHiddenText = "hidden text found"
+	// WarnOCRLayer means the page's only text was an invisible OCR layer over a scan, used as
+	// the page's text.
+	WarnOCRLayer = "text from an invisible OCR layer"
 	// WarnGarbled means the page's text scores below QualityThreshold.
 	WarnGarbled = "garbled"
 	// WarnStuck means reading the page took too long; it was left behind.
