@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): writes docs/bench/latest.txt in Go's benchmark format, so runs can be
+# Benchmarks (not tests): the pipeline and Ollama benchmarks, then the text engine against
+# pdftotext on one core. Writes docs/bench/latest.txt in Go's benchmark format, so runs can be
 # compared with benchstat. Needs the Ollama binary (scripts/build-ollama.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,5 @@ out=docs/bench/latest.txt
 } > "$out"
 echo "bench: go test -run '^\$' -bench . -benchtime 3x ./cmd/precis/ | tee -a $out"
 go test -run '^$' -bench . -benchtime 3x -timeout 30m ./cmd/precis/ | tee -a "$out"
+echo "bench: go test -run '^\$' -bench . -cpu 1 -benchtime 3x ./summarize/extract/pdftext/ | tee -a $out"
+go test -run '^$' -bench . -cpu 1 -benchtime 3x ./summarize/extract/pdftext/ | tee -a "$out"
