@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,7 +116,7 @@ func TestAbstractiveSchemaLimitsPages(t *testing.T) {
 		t.Fatalf("schema is not JSON: %v", err)
 	}
 	pts := s.Properties.Points
-	if !equal(pts.Items.Properties.Pages.Items.Enum, []int{7, 8, 9}) {
+	if !slices.Equal(pts.Items.Properties.Pages.Items.Enum, []int{7, 8, 9}) {
 		t.Errorf("page enum %v, want the chunk's pages 7-9", pts.Items.Properties.Pages.Items.Enum)
 	}
 	if pts.MaxItems < 2 || pts.Items.Properties.Text.MaxLength == 0 {

@@ -1,6 +1,7 @@
 package summarize
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestSplit(t *testing.T) {
 				first, last = append(first, c.FirstPage), append(last, c.LastPage)
 				got = append(got, words(c.Text)...)
 			}
-			if !equal(first, tt.wantFirst) || !equal(last, tt.wantLast) {
+			if !slices.Equal(first, tt.wantFirst) || !slices.Equal(last, tt.wantLast) {
 				t.Errorf("page ranges first=%v last=%v, want %v %v", first, last, tt.wantFirst, tt.wantLast)
 			}
 			var want []string
@@ -101,16 +102,4 @@ func TestCitation(t *testing.T) {
 			t.Errorf("Citation(%v) = %q, want %q", tt.pages, got, tt.want)
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

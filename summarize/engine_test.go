@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -195,7 +196,7 @@ func TestEngineCitationValidation(t *testing.T) {
 		{Text: "  ", Pages: []int{3}},
 		{Text: "mixed", Pages: []int{5, 2}},
 	}}, func(n int) bool { return n >= 3 && n <= 5 })
-	if len(p.Points) != 2 || !equal(p.Points[0].Pages, []int{3, 4}) || !equal(p.Points[1].Pages, []int{5}) {
+	if len(p.Points) != 2 || !slices.Equal(p.Points[0].Pages, []int{3, 4}) || !slices.Equal(p.Points[1].Pages, []int{5}) {
 		t.Fatalf("validated points = %+v", p.Points)
 	}
 	if p.Dropped != 2 {

@@ -2,6 +2,7 @@ package pdftext
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -129,7 +130,7 @@ func (w *writer) lineRunes(ln line, dst []rune) []rune {
 		}
 		text := runes[g.r0:g.r1]
 		if prev != nil {
-			if math.Abs(g.u0-prev.u0) < 0.1*g.size && equalRunes(text, runes[prev.r0:prev.r1]) {
+			if math.Abs(g.u0-prev.u0) < 0.1*g.size && slices.Equal(text, runes[prev.r0:prev.r1]) {
 				continue
 			}
 			explicit := !math.IsNaN(space) && g.u0 > space-0.1*g.size
@@ -144,18 +145,6 @@ func (w *writer) lineRunes(ln line, dst []rune) []rune {
 		prevEnd = math.Max(prevEnd, g.u1)
 	}
 	return bidiLine(dst, start)
-}
-
-func equalRunes(a, b []rune) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // zeroWidth lists characters that take no room and carry no text.
