@@ -91,7 +91,7 @@ Answer with JSON {"points": [{"topic": "short heading", "text": "one sentence", 
 `, points)
 	for _, p := range parts {
 		for _, pt := range p.Points {
-			fmt.Fprintf(&sb, "- [%s] %s %s\n", pt.Topic, pt.Text, Citation(pt.Pages))
+			fmt.Fprintf(&sb, "- [%s] %s (pages %s)\n", pt.Topic, pt.Text, strings.Trim(fmt.Sprint(pt.Pages), "[]"))
 		}
 	}
 	return sb.String()
@@ -163,10 +163,6 @@ func (a *Abstractive) Reduce(ctx context.Context, parts []Partial, level int) (P
 				}
 			}
 		}
-	}
-	if len(pages) == 0 {
-		// Nothing citable came out of the parts: there is nothing to combine.
-		return Partial{}, Call{}, nil
 	}
 	return a.call(ctx, reducePrompt(parts, b.points), schema(pages, b.points, b.textChars), b.maxTokens)
 }

@@ -85,21 +85,3 @@ func TestChunkPages(t *testing.T) {
 		t.Fatalf("chunkPages = %+v", got)
 	}
 }
-
-func TestCitation(t *testing.T) {
-	tests := []struct {
-		pages []int
-		want  string
-	}{
-		{nil, ""},
-		{[]int{3}, "[p. 3]"},
-		{[]int{7, 8}, "[pp. 7-8]"},
-		{[]int{3, 7}, "[pp. 3, 7]"},
-		{[]int{1, 2, 3, 5, 9, 10}, "[pp. 1-3, 5, 9-10]"},
-	}
-	for _, tt := range tests {
-		if got := Citation(tt.pages); got != tt.want {
-			t.Errorf("Citation(%v) = %q, want %q", tt.pages, got, tt.want)
-		}
-	}
-}

@@ -186,12 +186,6 @@ func (e *Engine) reduceLevel(ctx context.Context, parts []Partial, budget, level
 			out[k] = g[0]
 			return Call{}, errSkipped
 		}
-		p, call, err := e.Backend.Reduce(ctx, g, level)
-		call.Phase, call.Level = "reduce", level
-		if err != nil {
-			e.record(ctx, call, err)
-			return call, err
-		}
 		cited := map[int]bool{}
 		dropped := 0
 		for _, in := range g {
@@ -201,6 +195,17 @@ func (e *Engine) reduceLevel(ctx context.Context, parts []Partial, budget, level
 					cited[n] = true
 				}
 			}
+		}
+		if len(cited) == 0 {
+			// Nothing citable in the group: there is nothing to combine and no call to make.
+			out[k] = Partial{Dropped: dropped}
+			return Call{}, errSkipped
+		}
+		p, call, err := e.Backend.Reduce(ctx, g, level)
+		call.Phase, call.Level = "reduce", level
+		if err != nil {
+			e.record(ctx, call, err)
+			return call, err
 		}
 		p = validate(p, func(n int) bool { return cited[n] })
 		p.Dropped += dropped

@@ -270,3 +270,24 @@ func TestEngineNoProgressFails(t *testing.T) {
 		t.Fatalf("Run with a growing reduce = %v, want a clear failure", err)
 	}
 }
+
+// silentBackend maps every chunk to nothing citable.
+type silentBackend struct{ *fakeBackend }
+
+func (silentBackend) Map(context.Context, storage.Chunk) (Partial, Call, error) {
+	return Partial{Points: []Point{{Text: "uncited", Pages: []int{9999}}}}, Call{}, nil
+}
+
+func TestEngineNothingCitedMakesNoReduceCall(t *testing.T) {
+	f := newFake(2, 1<<20)
+	res, err := (&Engine{Backend: silentBackend{f}}).Run(context.Background(), testChunks(6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.levels) != 0 || len(res.Sections) != 0 {
+		t.Errorf("reduce calls %v and sections %v for partials with nothing cited", f.levels, res.Sections)
+	}
+	if res.Dropped != 6 || res.Calls != 6 {
+		t.Errorf("dropped %d, calls %d; want the 6 invalid citations and the 6 map calls", res.Dropped, res.Calls)
+	}
+}

@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func render(secs []storage.Section) string {
 	for _, s := range secs {
 		sb.WriteString(s.Title + "\n")
 		for _, p := range s.Points {
-			sb.WriteString(p.Text + Citation(p.Pages) + "\n")
+			fmt.Fprintf(&sb, "%s %v\n", p.Text, p.Pages)
 		}
 	}
 	return sb.String()

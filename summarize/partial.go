@@ -1,7 +1,6 @@
 package summarize
 
 import (
-	"strconv"
 	"strings"
 
 	"precis/storage"
@@ -80,29 +79,4 @@ func sections(points []Point) []storage.Section {
 		out[i].Points = append(out[i].Points, storage.Point{Text: pt.Text, Pages: pt.Pages})
 	}
 	return out
-}
-
-// Citation writes pages the way a summary shows them: [p. 3], [pp. 7-8], [pp. 3, 7-9].
-func Citation(pages []int) string {
-	if len(pages) == 0 {
-		return ""
-	}
-	var parts []string
-	for i := 0; i < len(pages); {
-		j := i
-		for j+1 < len(pages) && pages[j+1] == pages[j]+1 {
-			j++
-		}
-		if i == j {
-			parts = append(parts, strconv.Itoa(pages[i]))
-		} else {
-			parts = append(parts, strconv.Itoa(pages[i])+"-"+strconv.Itoa(pages[j]))
-		}
-		i = j + 1
-	}
-	prefix := "pp. "
-	if len(pages) == 1 {
-		prefix = "p. "
-	}
-	return "[" + prefix + strings.Join(parts, ", ") + "]"
 }

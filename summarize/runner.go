@@ -326,7 +326,10 @@ func (r *Runner) summarize(ctx context.Context, job *storage.Job, doc *storage.D
 	if err != nil {
 		return err
 	}
-	cp := &checkpoint{store: r.Store, job: job, backend: b}
+	cp := &checkpoint{store: r.Store, job: job, backend: b, chunkIDs: map[int]int64{}}
+	for _, c := range chunks {
+		cp.chunkIDs[c.Seq] = c.ID
+	}
 	var reducing sync.Once
 	eng := Engine{Backend: b, Checkpoint: cp, Progress: func(p Progress) {
 		if p.Stage == "reducing" {
@@ -364,9 +367,10 @@ func (r *Runner) saved(ctx context.Context, jobID int64, chunks []storage.Chunk)
 
 // checkpoint keeps the engine's calls in SQLite, each with its audit row.
 type checkpoint struct {
-	store   *storage.Store
-	job     *storage.Job
-	backend Backend
+	store    *storage.Store
+	job      *storage.Job
+	backend  Backend
+	chunkIDs map[int]int64 // by Seq, so a failed map call is audited with its chunk
 }
 
 func (c *checkpoint) call(call Call, chunkID int64, err error) storage.ModelCall {
@@ -390,5 +394,9 @@ func (c *checkpoint) SaveMap(ctx context.Context, ch storage.Chunk, p Partial, c
 
 // RecordCall implements Checkpoint.
 func (c *checkpoint) RecordCall(ctx context.Context, call Call, err error) error {
-	return c.store.RecordModelCall(ctx, c.call(call, 0, err))
+	var chunkID int64
+	if call.Phase == "map" {
+		chunkID = c.chunkIDs[call.ChunkSeq]
+	}
+	return c.store.RecordModelCall(ctx, c.call(call, chunkID, err))
 }

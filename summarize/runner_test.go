@@ -153,6 +153,22 @@ func TestRunnerFailures(t *testing.T) {
 			if _, err := st.LatestSummary(context.Background(), j.DocumentID); storage.ErrorCode(err) != storage.ENOTFOUND {
 				t.Errorf("a failed job left a summary: %v", err)
 			}
+			events, err := st.AuditEvents(context.Background(), 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := 0
+			for _, e := range events {
+				if e.Action == "model.call" && e.Outcome == storage.OutcomeError {
+					failed++
+					if id, _ := e.Details["chunk_id"].(float64); id == 0 {
+						t.Errorf("failed map call audited without its chunk: %v", e.Details)
+					}
+				}
+			}
+			if failed != int(tt.wantCalls) {
+				t.Errorf("%d failed model calls audited, want %d", failed, tt.wantCalls)
+			}
 		})
 	}
 }
