@@ -15,7 +15,7 @@ import (
 )
 
 // errReplyLimit marks a reply stopped by its token limit: at temperature 0 the same call
-// stops at the same place, so it is not repeated within Generate.
+// stops at the same place, so it is a bad reply (as with Ollama), not repeated anywhere.
 var errReplyLimit = errors.New("the reply reached its token limit")
 
 // params builds the chat completion request for req.
@@ -125,7 +125,7 @@ func (o *OpenAI) call(ctx context.Context, params openai.ChatCompletionNewParams
 		if maxTokens > 0 {
 			limit = fmt.Sprintf("the reply limit of %d tokens", maxTokens)
 		}
-		return resp, &Error{Kind: KindIncomplete, Provider: o.cfg.Name, Err: errReplyLimit,
+		return resp, &Error{Kind: KindBadReply, Provider: o.cfg.Name, Err: errReplyLimit,
 			Message: "the model stopped before finishing its answer: it reached " + limit}
 	case "content_filter":
 		return resp, &Error{Kind: KindBadReply, Provider: o.cfg.Name,

@@ -47,7 +47,7 @@ func TestOpenAIFaults(t *testing.T) {
 		{name: "retry-after beyond reason", opts: []openaitest.Option{openaitest.FailNext(9, 503), openaitest.RetryAfter(90 * time.Second)},
 			cfg: llm.OpenAIConfig{MaxRetryWait: time.Second}, wantKind: llm.KindUnavailable, wantMsg: "asks to wait 1m30s", wantCalls: 1},
 		{name: "reply limit", opts: []openaitest.Option{openaitest.FinishReason("length")},
-			wantKind: llm.KindIncomplete, wantMsg: "reply limit of 500 tokens", wantCalls: 1},
+			wantKind: llm.KindBadReply, wantMsg: "reply limit of 500 tokens", wantCalls: 1},
 		{name: "content filter", opts: []openaitest.Option{openaitest.FinishReason("content_filter")},
 			wantKind: llm.KindBadReply, wantMsg: "content filter withheld", wantCalls: 1},
 		{name: "unexpected finish", opts: []openaitest.Option{openaitest.FinishReason("tool_calls")},
