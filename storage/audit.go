@@ -164,36 +164,12 @@ func (s *Store) AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]A
 // event's hash or whose hash does not match its fields; 0 when the chain is
 // intact. It cannot notice that events were cut off the end of the log.
 func (s *Store) VerifyAuditChain(ctx context.Context) (badSeq int64, err error) {
-	tx, err := s.rdb.BeginTx(ctx, nil)
+	rep, err := s.VerifyAudit(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("verify audit chain: %w", err)
 	}
-	defer tx.Rollback()
-
-	rows, err := tx.QueryContext(ctx, `
-		SELECT seq, at, actor, action, object_type, object_id, outcome, details, prev_hash, hash
-		FROM audit_events
-		ORDER BY seq`)
-	if err != nil {
-		return 0, fmt.Errorf("verify audit chain: %w", err)
-	}
-	defer rows.Close()
-
-	prev := ZeroHash
-	for rows.Next() {
-		var seq, objectID int64
-		var at, actor, action, objectType, outcome, details, prevHash, hash string
-		if err := rows.Scan(&seq, &at, &actor, &action, &objectType, &objectID,
-			&outcome, &details, &prevHash, &hash); err != nil {
-			return 0, fmt.Errorf("verify audit chain: scan: %w", err)
-		}
-		if prevHash != prev || AuditHash(prevHash, seq, at, actor, action, objectType, objectID, outcome, details) != hash {
-			return seq, nil
-		}
-		prev = hash
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("verify audit chain: %w", err)
+	if rep.Problem != nil {
+		return rep.Problem.Seq, nil
 	}
 	return 0, nil
 }

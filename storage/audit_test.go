@@ -132,7 +132,7 @@ func TestVerifyAuditChainDetectsTampering(t *testing.T) {
 		{"details edited", `UPDATE audit_events SET details = '{"sha256":"x"}' WHERE seq = 2`, 2},
 		{"actor edited", `UPDATE audit_events SET actor = 'mallory' WHERE seq = 3`, 3},
 		{"time edited", `UPDATE audit_events SET at = '2020-01-01T00:00:00.000000000Z' WHERE seq = 4`, 4},
-		{"row deleted", `DELETE FROM audit_events WHERE seq = 2`, 3},
+		{"row deleted", `DELETE FROM audit_events WHERE seq = 2`, 2}, // the missing row is named
 		{"rows swapped", `UPDATE audit_events SET seq = CASE seq WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE seq IN (2, 3);
 			UPDATE audit_events SET seq = -seq WHERE seq < 0`, 2},
 		{"hash rewritten", `UPDATE audit_events SET hash = '` + strings.Repeat("f", 64) + `' WHERE seq = 2`, 2},

@@ -43,8 +43,12 @@ type Document struct {
 	PageCount      int
 	ExtractStatus  string // ExtractPending, ExtractOK or a refusal status
 	ExtractMessage string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LabelID is the stable id of the document's classification label; 0 until labelled.
+	LabelID int
+	// Classified is true once the detectors have run on the extracted text.
+	Classified bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // DocumentRow is a document with its latest job, for listings.
@@ -57,7 +61,7 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // documentColumns are the columns scanDocument reads, in order.
 const documentColumns = `id, sha256, filename, stored_name, size, page_count,
-	extract_status, extract_message, created_at, updated_at`
+	extract_status, extract_message, label_id, classified, created_at, updated_at`
 
 // CreateDocument inserts d and sets its ID and times. When a document with the
 // same SHA256 exists, it fills d with that row instead and returns
@@ -87,6 +91,12 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document, actor string) (
 				ObjectType: "document", ObjectID: d.ID, Details: details})
 		} else if ErrorCode(err) == ENOTFOUND {
 			err = createDocument(ctx, tx, d, now)
+			if err == nil && d.LabelID > 0 {
+				details["label_id"] = d.LabelID
+				_, err = tx.ExecContext(ctx, `
+					INSERT INTO label_changes (document_id, at, actor, from_label, to_label, source, reason)
+					VALUES (?, ?, ?, 0, ?, 'upload', 'chosen at upload')`, d.ID, formatTime(now), actor, d.LabelID)
+			}
 			if err == nil {
 				err = appendAudit(ctx, tx, AuditEvent{At: now, Actor: actor, Action: "document.upload",
 					ObjectType: "document", ObjectID: d.ID, Details: details})
@@ -109,10 +119,10 @@ func createDocument(ctx context.Context, tx *sql.Tx, d *Document, now time.Time)
 	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO documents (sha256, filename, stored_name, size, page_count,
-			extract_status, extract_message, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 0, ?, '', ?, ?)
+			extract_status, extract_message, label_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 0, ?, '', ?, ?, ?)
 		RETURNING id`,
-		d.SHA256, d.Filename, d.StoredName, d.Size, d.ExtractStatus,
+		d.SHA256, d.Filename, d.StoredName, d.Size, d.ExtractStatus, d.LabelID,
 		formatTime(now), formatTime(now),
 	).Scan(&d.ID)
 	if isUniqueViolation(err) {
@@ -201,7 +211,7 @@ func scanDocument(row scanner) (*Document, error) {
 	var d Document
 	var created, updated string
 	if err := row.Scan(&d.ID, &d.SHA256, &d.Filename, &d.StoredName, &d.Size, &d.PageCount,
-		&d.ExtractStatus, &d.ExtractMessage, &created, &updated); err != nil {
+		&d.ExtractStatus, &d.ExtractMessage, &d.LabelID, &d.Classified, &created, &updated); err != nil {
 		return nil, err
 	}
 	var err error

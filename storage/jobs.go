@@ -50,6 +50,8 @@ type Job struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	FinishedAt      time.Time // zero when not finished
+	// RouteNote says why the provider was chosen when it was not the route's first.
+	RouteNote string
 }
 
 // Finished reports whether the job reached a final status.
@@ -60,7 +62,7 @@ func (j *Job) Finished() bool {
 // jobColumns are the columns scanJob reads, in order.
 const jobColumns = `id, document_id, status, stage, provider, model, attempts, max_attempts,
 	lease_owner, lease_until, chunks_total, chunks_done, error, cancel_requested,
-	created_at, updated_at, finished_at`
+	created_at, updated_at, finished_at, route_note`
 
 // CreateJob queues a summarization job for the document and appends a
 // "job.create" audit event. When the document already has a queued or running
@@ -155,6 +157,49 @@ func (s *Store) SetJobProvider(ctx context.Context, jobID int64, provider, model
 		WHERE id = ? AND status IN ('queued', 'running')`, provider, model, formatTime(s.now()), jobID)
 }
 
+// JobRoute is the provider a job was given by the policy, for SetJobRoute.
+type JobRoute struct {
+	Provider, Model string
+	Label           string
+	PolicyVersion   int64
+	Skipped         []string // providers earlier on the route that were not available
+	Note            string
+}
+
+// SetJobRoute records the provider the policy chose for a queued or running job, and why,
+// with a "job.route" audit event. ECONFLICT when the job is finished.
+func (s *Store) SetJobRoute(ctx context.Context, jobID int64, r JobRoute) error {
+	return s.inTx(ctx, "set job route", func(tx *sql.Tx) error {
+		now := s.now()
+		if err := execOne(ctx, tx, `UPDATE jobs SET provider = ?, model = ?, route_note = ?, updated_at = ?
+			WHERE id = ? AND status IN ('queued', 'running')`, r.Provider, r.Model, r.Note, formatTime(now), jobID); ErrorCode(err) == ECONFLICT {
+			if _, ferr := findJobByID(ctx, tx, jobID); ferr != nil {
+				return ferr
+			}
+			return Errorf(ECONFLICT, "The job has already finished.")
+		} else if err != nil {
+			return fmt.Errorf("set job route: %w", err)
+		}
+		skipped := r.Skipped
+		if skipped == nil {
+			skipped = []string{}
+		}
+		return appendAudit(ctx, tx, AuditEvent{At: now, Actor: SystemActor, Action: "job.route", ObjectType: "job",
+			ObjectID: jobID, Details: map[string]any{"provider": r.Provider, "model": r.Model, "label": r.Label,
+				"policy_version": r.PolicyVersion, "skipped": skipped}})
+	})
+}
+
+// RecordDenial appends a "policy.deny" audit event: a model call the policy refused, so
+// nothing was sent.
+func (s *Store) RecordDenial(ctx context.Context, jobID int64, provider, label string, version int64, phase string) error {
+	return s.inTx(ctx, "record denial", func(tx *sql.Tx) error {
+		return appendAudit(ctx, tx, AuditEvent{At: s.now(), Actor: SystemActor, Action: "policy.deny", ObjectType: "job",
+			ObjectID: jobID, Outcome: "denied", Details: map[string]any{"provider": provider, "label": label,
+				"policy_version": version, "phase": phase}})
+	})
+}
+
 // updateActiveJob runs a conditional UPDATE of one job in a write transaction
 // and turns "no row changed" into ENOTFOUND or ECONFLICT.
 func (s *Store) updateActiveJob(ctx context.Context, jobID int64, op, query string, args ...any) error {
@@ -224,7 +269,7 @@ func scanJob(row scanner) (*Job, error) {
 	var created, updated string
 	if err := row.Scan(&j.ID, &j.DocumentID, &j.Status, &j.Stage, &j.Provider, &j.Model,
 		&j.Attempts, &j.MaxAttempts, &j.LeaseOwner, &leaseUntil, &j.ChunksTotal, &j.ChunksDone,
-		&j.Error, &j.CancelRequested, &created, &updated, &finished); err != nil {
+		&j.Error, &j.CancelRequested, &created, &updated, &finished, &j.RouteNote); err != nil {
 		return nil, err
 	}
 	var err error

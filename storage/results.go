@@ -27,6 +27,12 @@ type ModelCall struct {
 	Duration     time.Duration
 	Outcome      string // OutcomeOK or OutcomeError
 	Error        string // kept with a stored result, never written to the audit log
+	// What the policy said when the call was made: its version, the document's label and
+	// the provider's trust zone, and whether personal data was redacted from the prompt.
+	PolicyVersion int64
+	Label         string
+	Zone          string
+	Redacted      bool
 }
 
 // ChunkResult is the output of the map call for one chunk of a job.
@@ -165,13 +171,17 @@ func modelCallEvent(at time.Time, c ModelCall) AuditEvent {
 	return AuditEvent{At: at, Actor: SystemActor, Action: "model.call",
 		ObjectType: "job", ObjectID: c.JobID, Outcome: c.Outcome,
 		Details: map[string]any{
-			"phase":         c.Phase,
-			"level":         c.Level,
-			"provider":      c.Provider,
-			"model":         c.Model,
-			"chunk_id":      c.ChunkID,
-			"prompt_tokens": c.PromptTokens,
-			"output_tokens": c.OutputTokens,
-			"duration_ms":   c.Duration.Milliseconds(),
+			"phase":          c.Phase,
+			"level":          c.Level,
+			"provider":       c.Provider,
+			"model":          c.Model,
+			"chunk_id":       c.ChunkID,
+			"prompt_tokens":  c.PromptTokens,
+			"output_tokens":  c.OutputTokens,
+			"duration_ms":    c.Duration.Milliseconds(),
+			"policy_version": c.PolicyVersion,
+			"label":          c.Label,
+			"zone":           c.Zone,
+			"redacted":       c.Redacted,
 		}}
 }

@@ -38,7 +38,12 @@ type Summary struct {
 	Sections         []Section
 	DroppedCitations int // citations removed because they named no page of the document
 	ModelCalls       int
-	CreatedAt        time.Time
+	// Where it was produced: the policy version the calls were allowed under, the
+	// provider's trust zone and the document's label at the time.
+	PolicyVersion int64
+	Zone          string
+	Label         string
+	CreatedAt     time.Time
 }
 
 // CompleteJob stores sum and marks its job done (stage done, finished_at set,
@@ -79,11 +84,11 @@ func (s *Store) CompleteJob(ctx context.Context, sum *Summary) error {
 		now, docID = s.now(), job.DocumentID
 		if err := tx.QueryRowContext(ctx, `
 			INSERT INTO summaries (document_id, job_id, provider, model, engine, sections,
-				dropped_citations, model_calls, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				dropped_citations, model_calls, policy_version, zone, label, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`,
 			job.DocumentID, job.ID, sum.Provider, sum.Model, sum.Engine, string(body),
-			sum.DroppedCitations, sum.ModelCalls, formatTime(now),
+			sum.DroppedCitations, sum.ModelCalls, sum.PolicyVersion, sum.Zone, sum.Label, formatTime(now),
 		).Scan(&id); err != nil {
 			return fmt.Errorf("complete job %d: insert summary: %w", job.ID, err)
 		}
@@ -100,7 +105,8 @@ func (s *Store) CompleteJob(ctx context.Context, sum *Summary) error {
 			Details: map[string]any{"job_id": job.ID, "document_id": job.DocumentID,
 				"engine": sum.Engine, "provider": sum.Provider, "model": sum.Model,
 				"sections": len(sections), "points": points,
-				"dropped_citations": sum.DroppedCitations, "model_calls": sum.ModelCalls},
+				"dropped_citations": sum.DroppedCitations, "model_calls": sum.ModelCalls,
+				"policy_version": sum.PolicyVersion, "zone": sum.Zone, "label": sum.Label},
 		}); err != nil {
 			return fmt.Errorf("complete job: %w", err)
 		}
@@ -118,13 +124,13 @@ func (s *Store) LatestSummary(ctx context.Context, docID int64) (*Summary, error
 	var sections, created string
 	err := s.rdb.QueryRowContext(ctx, `
 		SELECT id, document_id, job_id, provider, model, engine, sections,
-			dropped_citations, model_calls, created_at
+			dropped_citations, model_calls, policy_version, zone, label, created_at
 		FROM summaries
 		WHERE document_id = ?
 		ORDER BY id DESC
 		LIMIT 1`, docID,
 	).Scan(&sum.ID, &sum.DocumentID, &sum.JobID, &sum.Provider, &sum.Model, &sum.Engine, &sections,
-		&sum.DroppedCitations, &sum.ModelCalls, &created)
+		&sum.DroppedCitations, &sum.ModelCalls, &sum.PolicyVersion, &sum.Zone, &sum.Label, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "Summary not found.")
 	} else if err != nil {
