@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -137,3 +138,13 @@ func (c OpenAIConfig) LogValue() slog.Value {
 
 // LogValue is the configuration's, without the key.
 func (o *OpenAI) LogValue() slog.Value { return o.cfg.LogValue() }
+
+// Reachable reports whether the server answers, with the cheapest request there is: the
+// list of models (a server without one counts as answering). Unlike Probe it is never
+// cached, so readiness checks see a server that went down.
+func (o *OpenAI) Reachable(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, _, err := o.listModels(ctx)
+	return err
+}

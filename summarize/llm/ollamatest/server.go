@@ -199,6 +199,10 @@ func (s *Server) createModel(ctx context.Context) error {
 		Files:    map[string]string{filepath.Base(path): digest},
 		Template: chatTemplate,
 		Stream:   &stream,
+		// One thread: by default a runner starts one thread per core and they spin waiting
+		// for each other; on a 2-core machine two servers then crawl (0.05x), and even one
+		// is about 10x slower on this tiny model than with a single thread.
+		Parameters: map[string]any{"num_thread": 1},
 	}
 	var last string
 	err = s.Client.Create(ctx, req, func(p api.ProgressResponse) error {
