@@ -23,22 +23,7 @@ import (
 // refusals must land next to the upload field. Skipped with -short or when
 // Chromium is not installed (Debian package chromium).
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped with -short")
-	}
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is not installed (make test installs Debian's chromium)")
-		}
-		t.Skip("Chromium not installed")
-	}
+	chromium := findChromium(t)
 
 	v := newEnv(t, Config{MaxUploadBytes: 1 << 20})
 	srv := httptest.NewServer(v.e)
@@ -209,4 +194,23 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("browser console: %s", m)
 		}
 	}
+}
+
+// findChromium returns the browser for the browser tests. They are skipped with -short, or
+// when Chromium is not installed outside CI; in CI a missing Chromium fails them.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped with -short")
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is not installed (make test installs Debian's chromium)")
+	}
+	t.Skip("Chromium not installed")
+	return ""
 }

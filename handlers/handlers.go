@@ -48,6 +48,15 @@ type Config struct {
 	DataDir string
 	// MaxUploadBytes is the largest file accepted; 0 means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// Identify says who makes a request and whether they administer Precis. When nil,
+	// every request is actor "web" with admin rights: until accounts exist, whoever
+	// reaches Precis administers it.
+	Identify func(echo.Context) (actor string, admin bool)
+	// SecretKey is the 32-byte PRECIS_SECRET_KEY that seals API keys entered in the admin
+	// pages; without it such keys are refused.
+	SecretKey []byte
+	// TestProvider backs the providers page's "test connection" button; nil hides it.
+	TestProvider ProviderTester
 }
 
 // Handler serves the web interface.
@@ -58,6 +67,10 @@ type Handler struct {
 	log      *slog.Logger
 	filesDir string
 	csrf     *http.CrossOriginProtection
+
+	ops       Ops
+	readiness readiness
+	routes    map[string]bool // the registered route patterns, for metric labels
 }
 
 // New returns a Handler. A nil jobs is allowed (jobs are then found at the
@@ -69,6 +82,7 @@ func New(store *storage.Store, jobs JobQueue, cfg Config, logger *slog.Logger) *
 	if logger == nil {
 		logger = slog.Default()
 	}
+	logger = slog.New(LogHandler(logger.Handler())) // lines logged while serving carry the request id
 	if jobs == nil {
 		jobs = noQueue{}
 	}
@@ -82,13 +96,19 @@ func New(store *storage.Store, jobs JobQueue, cfg Config, logger *slog.Logger) *
 	}
 }
 
-// Register installs the routes, the static assets, the security headers and
-// the central error handler on e.
+// Register installs the routes, the static assets, the request ids and access
+// log, the security headers and the central error handler on e; /readyz and,
+// with a token (see Ops), /metrics too.
 func (h *Handler) Register(e *echo.Echo) {
 	e.HTTPErrorHandler = h.HTTPErrorHandler
+	e.Use(h.observe)
 	e.Use(h.secure)
 
 	e.GET("/healthz", h.Healthz)
+	e.GET("/readyz", h.Readyz)
+	if h.ops.Metrics != nil && h.ops.MetricsToken != "" {
+		e.GET("/metrics", echo.WrapHandler(h.ops.Metrics.Handler(h.ops.MetricsToken)))
+	}
 	e.GET(web.StaticPrefix+"*", echo.WrapHandler(web.StaticHandler()))
 
 	e.GET("/", h.ListDocuments)
@@ -102,6 +122,12 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/documents/:id/password", h.SupplyPassword)
 	e.POST("/jobs/:id/cancel", h.CancelJob)
 	e.POST("/jobs/:id/retry", h.RetryJob)
+	h.registerClassification(e)
+
+	h.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		h.routes[r.Path] = true
+	}
 }
 
 // contentSecurityPolicy allows scripts and styles from this server only: no

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -21,6 +22,8 @@ import (
 	"precis/storage"
 	"precis/summarize"
 	"precis/summarize/extract"
+	"precis/summarize/llm"
+	"precis/summarize/policy"
 )
 
 // childEnv marks a process started by these tests as the extraction child: the test binary
@@ -77,8 +80,14 @@ func TestPasswordEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := json.Marshal(policy.Default(nil)) // on-premises only: here, the built-in summarizer
+	if _, _, err := store.SavePolicy(ctx, "test", "default", "", body); err != nil {
+		t.Fatal(err)
+	}
+	router := &summarize.Router{Policies: summarize.StorePolicies{Store: store}, LabelOf: summarize.StoreLabels(store),
+		Build: func(policy.Provider) (llm.Provider, error) { return nil, errors.New("no model server in this test") }}
 	runner := &summarize.Runner{Store: store, Extractor: extract.Runner{Command: []string{exe, "extract"}},
-		Backends: &summarize.Backends{Choice: "builtin"}, FilesDir: filepath.Join(dir, "files"), Workers: 1,
+		Backends: router, FilesDir: filepath.Join(dir, "files"), Workers: 1,
 		Owner: "e2e", Heartbeat: 50 * time.Millisecond, Poll: 50 * time.Millisecond, Logger: logger}
 	e := echo.New()
 	New(store, runner, Config{DataDir: dir}, logger).Register(e)

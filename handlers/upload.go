@@ -49,18 +49,24 @@ func (r *uploadRefusal) Error() string { return r.message }
 // a plain form post a redirect to /.
 func (h *Handler) CreateDocuments(c echo.Context) error {
 	ctx := c.Request().Context()
-	files, err := h.receive(c)
+	var label uploadLabel
+	files, err := h.receive(c, &label)
 	defer func() {
 		for _, f := range files {
 			_ = os.Remove(f.tmpPath) // no-op for files already kept
 		}
 	}()
+	var labelID int
+	if err == nil {
+		labelID, err = h.resolveUploadLabel(ctx, label)
+	}
 	var refusal *uploadRefusal
 	if errors.As(err, &refusal) {
 		return h.refuseUpload(c, refusal)
 	} else if err != nil {
 		return err
 	}
+	actor, _ := h.identify(c)
 
 	created, woke := 0, false
 	defer func() {
@@ -70,7 +76,10 @@ func (h *Handler) CreateDocuments(c echo.Context) error {
 	}()
 	var duplicates []string
 	for _, f := range files {
-		doc, existing, err := h.keep(ctx, f)
+		doc, existing, err := h.keep(ctx, f, labelID, actor)
+		if err == nil && existing {
+			err = h.raiseOnReupload(ctx, doc, labelID, actor)
+		}
 		if err != nil {
 			return err
 		}
@@ -99,9 +108,10 @@ func (h *Handler) CreateDocuments(c echo.Context) error {
 	return render(c, http.StatusOK, templ.Join(web.DocumentList(v), web.UploadMessageBox(msg, true)))
 }
 
-// receive streams the "files" parts of the request to temporary files. It
-// returns what it received so far even with an error, for cleanup.
-func (h *Handler) receive(c echo.Context) ([]received, error) {
+// receive streams the "files" parts of the request to temporary files and
+// reads the "label" field into label. It returns what it received so far even
+// with an error, for cleanup.
+func (h *Handler) receive(c echo.Context, label *uploadLabel) ([]received, error) {
 	req := c.Request()
 	limit := h.cfg.MaxUploadBytes*maxFilesPerUpload + 1<<20 // files plus multipart overhead
 	tooLarge := &uploadRefusal{http.StatusRequestEntityTooLarge, fmt.Sprintf(
@@ -130,6 +140,13 @@ func (h *Handler) receive(c echo.Context) ([]received, error) {
 		} else if err != nil {
 			return files, &uploadRefusal{http.StatusBadRequest,
 				"The upload arrived incomplete. Nothing was uploaded; try again."}
+		}
+		if part.FormName() == "label" && part.FileName() == "" {
+			if err := label.read(part); err != nil {
+				drain(req.Body)
+				return files, err
+			}
+			continue
 		}
 		if part.FormName() != "files" || part.FileName() == "" {
 			// Other fields, and the empty part of a file input left empty.
@@ -189,10 +206,10 @@ func (h *Handler) receiveFile(part *multipart.Part) (received, error) {
 	return f, nil
 }
 
-// keep renames a received file to a generated name and records it. When the
-// same file was uploaded before, the new copy is deleted and the existing
-// document returned.
-func (h *Handler) keep(ctx context.Context, f received) (*storage.Document, bool, error) {
+// keep renames a received file to a generated name and records it with the
+// label, by actor. When the same file was uploaded before, the new copy is
+// deleted and the existing document returned (its label unchanged).
+func (h *Handler) keep(ctx context.Context, f received, labelID int, actor string) (*storage.Document, bool, error) {
 	stored, err := storedName()
 	if err != nil {
 		return nil, false, err
@@ -203,9 +220,9 @@ func (h *Handler) keep(ctx context.Context, f received) (*storage.Document, bool
 	}
 	d := &storage.Document{
 		SHA256: f.sha256, Filename: f.filename, StoredName: stored, Size: f.size,
-		ExtractStatus: storage.ExtractPending,
+		ExtractStatus: storage.ExtractPending, LabelID: labelID,
 	}
-	existing, err := h.store.CreateDocument(ctx, d, webActor)
+	existing, err := h.store.CreateDocument(ctx, d, actor)
 	if err != nil || existing {
 		_ = os.Remove(path)
 	}

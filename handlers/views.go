@@ -105,6 +105,9 @@ func (h *Handler) progressView(ctx context.Context, d *storage.Document) (web.Pr
 		if s != nil {
 			sv := summaryView(d, s)
 			v.Summary = &sv
+			if v.Provenance, err = h.provenance(ctx, j, s); err != nil {
+				return v, err
+			}
 		}
 	}
 	return v, nil
@@ -116,9 +119,13 @@ func (h *Handler) documentView(ctx context.Context, d *storage.Document) (web.Do
 	if err != nil {
 		return web.DocumentView{}, err
 	}
+	cl, err := h.classificationView(ctx, d, p.Status.Active())
+	if err != nil {
+		return web.DocumentView{}, err
+	}
 	return web.DocumentView{
 		ID: d.ID, Filename: d.Filename, Size: d.Size, Pages: d.PageCount,
-		SHA256: d.SHA256, CreatedAt: d.CreatedAt, Progress: p,
+		SHA256: d.SHA256, CreatedAt: d.CreatedAt, Progress: p, Classification: cl,
 	}, nil
 }
 
@@ -146,11 +153,16 @@ func (h *Handler) documentsView(ctx context.Context) (web.DocumentsView, error) 
 		return web.DocumentsView{}, err
 	}
 	v := web.DocumentsView{MaxUploadBytes: h.cfg.MaxUploadBytes}
+	pol, err := h.policyIfAny(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Labels = uploadChoice(pol)
 	for i := range rows {
 		d := &rows[i].Document
 		v.Items = append(v.Items, web.DocumentItem{
 			ID: d.ID, Filename: d.Filename, Size: d.Size, Pages: d.PageCount,
-			Status: documentStatus(d, rows[i].Job), CreatedAt: d.CreatedAt,
+			Status: documentStatus(d, rows[i].Job), CreatedAt: d.CreatedAt, Label: labelName(pol, d.LabelID),
 		})
 	}
 	return v, nil

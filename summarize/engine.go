@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/summarize/policy"
 )
 
 // Engines say how a summary was written.
@@ -41,6 +42,8 @@ type Call struct {
 	OutputTokens int
 	ModelTime    time.Duration // what the model server reports
 	Wall         time.Duration
+	// Policy is the decision the call was allowed under (zero when no policy applies).
+	Policy policy.Decision
 }
 
 // Plan is how much text a backend takes per call.

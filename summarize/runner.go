@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"precis/storage"
 	"precis/summarize/extract"
 	"precis/summarize/llm"
+	"precis/summarize/policy"
 )
 
 // Extractor turns a stored PDF into pages; the server's runs a child process. password is
@@ -22,12 +24,12 @@ type Extractor interface {
 	Extract(ctx context.Context, path, password string) extract.Result
 }
 
-// BackendSource chooses backends for jobs; *Backends is the real one.
+// BackendSource chooses backends for jobs as the policy allows; *Router is the real one.
 type BackendSource interface {
-	// Select returns the backend a new job should use.
-	Select(ctx context.Context) (Backend, error)
+	// Select returns the backend a new job on doc should use.
+	Select(ctx context.Context, doc *storage.Document) (Choice, error)
 	// ByName returns the backend a job already started with.
-	ByName(name string) (Backend, error)
+	ByName(ctx context.Context, doc *storage.Document, name string) (Backend, error)
 }
 
 // Runner works the job queue kept in SQLite: workers claim jobs with a lease, extract, chunk,
@@ -37,8 +39,10 @@ type Runner struct {
 	Store     *storage.Store
 	Extractor Extractor
 	Backends  BackendSource
-	FilesDir  string
-	Workers   int
+	// Labeler, when set, runs the detectors on a document once it is extracted.
+	Labeler  *Labeler
+	FilesDir string
+	Workers  int
 	// Lease is how long a claimed job stays a worker's without a heartbeat.
 	Lease time.Duration
 	// Heartbeat is how often a running job renews its lease and looks for a cancel request.
@@ -51,8 +55,9 @@ type Runner struct {
 	// takes them (see PutPassword).
 	Passwords Passwords
 
-	once sync.Once
-	wake chan struct{}
+	once  sync.Once
+	wake  chan struct{}
+	drain drainSignal // closed by Drain: stop claiming jobs (see drain.go)
 }
 
 var (
@@ -117,7 +122,7 @@ func (r *Runner) Run(ctx context.Context) {
 }
 
 func (r *Runner) loop(ctx context.Context) {
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !r.Draining() {
 		job, err := r.Store.ClaimJob(ctx, r.Owner, r.Lease)
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Error("claim job", slog.String("err", err.Error()))
@@ -129,6 +134,7 @@ func (r *Runner) loop(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+		case <-r.drain.c():
 		case <-r.wake:
 		case <-time.After(r.Poll):
 		}
@@ -243,7 +249,15 @@ func (r *Runner) work(ctx context.Context, job *storage.Job, log *slog.Logger) e
 		}
 		return &refusal{msg: msg}
 	}
-	backend, err := r.backend(ctx, job)
+	if !doc.Classified && r.Labeler != nil {
+		if err := r.Labeler.Classify(ctx, doc.ID); err != nil {
+			return fmt.Errorf("classify: %w", err)
+		}
+		if doc, err = r.Store.Document(ctx, doc.ID); err != nil {
+			return err
+		}
+	}
+	backend, err := r.backend(ctx, job, doc)
 	if err != nil {
 		return err
 	}
@@ -277,21 +291,34 @@ func StoragePages(docID int64, pages []extract.Page) []storage.Page {
 	return out
 }
 
-// backend is the job's provider: chosen once, then kept for every resume.
-func (r *Runner) backend(ctx context.Context, job *storage.Job) (Backend, error) {
+// backend is the job's provider: chosen once by the policy, then kept for every resume
+// (the policy is still asked before each call).
+func (r *Runner) backend(ctx context.Context, job *storage.Job, doc *storage.Document) (Backend, error) {
 	if job.Provider != "" {
-		b, err := r.Backends.ByName(job.Provider)
+		b, err := r.Backends.ByName(ctx, doc, job.Provider)
 		if err != nil {
 			return nil, &refusal{msg: err.Error()}
 		}
 		return b, nil
 	}
-	b, err := r.Backends.Select(ctx)
+	ch, err := r.Backends.Select(ctx, doc)
 	if err != nil {
-		return nil, &refusal{msg: err.Error()}
+		var denied *policy.Denied
+		if errors.As(err, &denied) {
+			if rerr := r.Store.RecordDenial(ctx, job.ID, denied.Provider, denied.Label, denied.Version, "route"); rerr != nil {
+				return nil, rerr
+			}
+			return nil, err
+		}
+		return nil, &refusal{msg: reason(err)}
 	}
+	b := ch.Backend
 	job.Provider, job.Model = b.Name(), b.Model()
-	return b, r.Store.SetJobProvider(ctx, job.ID, b.Name(), b.Model())
+	route := storage.JobRoute{Provider: b.Name(), Model: b.Model(), Skipped: ch.Skipped}
+	if len(ch.Skipped) > 0 {
+		route.Note = fmt.Sprintf("%s was not available, so the next provider the policy allows was used.", strings.Join(ch.Skipped, ", "))
+	}
+	return b, r.Store.SetJobRoute(ctx, job.ID, route)
 }
 
 // chunks returns the job's saved chunks, or cuts the pages to the backend's size and saves them.
@@ -340,8 +367,10 @@ func (r *Runner) summarize(ctx context.Context, job *storage.Job, doc *storage.D
 	if err != nil {
 		return err
 	}
+	d := Decision(b)
 	return r.Store.CompleteJob(ctx, &storage.Summary{DocumentID: doc.ID, JobID: job.ID, Provider: b.Name(),
-		Model: b.Model(), Engine: b.Engine(), Sections: res.Sections, DroppedCitations: res.Dropped, ModelCalls: res.Calls})
+		Model: b.Model(), Engine: b.Engine(), Sections: res.Sections, DroppedCitations: res.Dropped, ModelCalls: res.Calls,
+		PolicyVersion: d.Version, Zone: string(d.Provider.Zone), Label: d.Label.Name})
 }
 
 // saved reads the partials of chunks finished in an earlier run, keyed by chunk Seq.
@@ -376,7 +405,9 @@ type checkpoint struct {
 func (c *checkpoint) call(call Call, chunkID int64, err error) storage.ModelCall {
 	mc := storage.ModelCall{JobID: c.job.ID, ChunkID: chunkID, Phase: call.Phase, Level: call.Level,
 		Provider: c.backend.Name(), Model: c.backend.Model(), PromptTokens: call.PromptTokens,
-		OutputTokens: call.OutputTokens, Duration: call.Wall, Outcome: "ok"}
+		OutputTokens: call.OutputTokens, Duration: call.Wall, Outcome: "ok",
+		PolicyVersion: call.Policy.Version, Label: call.Policy.Label.Name, Zone: string(call.Policy.Provider.Zone),
+		Redacted: call.Policy.Redact}
 	if err != nil {
 		mc.Outcome, mc.Error = "error", reason(err)
 	}
@@ -394,6 +425,10 @@ func (c *checkpoint) SaveMap(ctx context.Context, ch storage.Chunk, p Partial, c
 
 // RecordCall implements Checkpoint.
 func (c *checkpoint) RecordCall(ctx context.Context, call Call, err error) error {
+	var denied *policy.Denied
+	if errors.As(err, &denied) {
+		return c.store.RecordDenial(ctx, c.job.ID, c.backend.Name(), denied.Label, denied.Version, call.Phase)
+	}
 	var chunkID int64
 	if call.Phase == "map" {
 		chunkID = c.chunkIDs[call.ChunkSeq]

@@ -31,8 +31,10 @@ func (p pagesExtractor) Extract(context.Context, string, string) extract.Result 
 // source hands the runner one backend.
 type source struct{ b Backend }
 
-func (s source) Select(context.Context) (Backend, error) { return s.b, nil }
-func (s source) ByName(string) (Backend, error)          { return s.b, nil }
+func (s source) Select(context.Context, *storage.Document) (Choice, error) {
+	return Choice{Backend: s.b}, nil
+}
+func (s source) ByName(context.Context, *storage.Document, string) (Backend, error) { return s.b, nil }
 
 // failingBackend fails every map call with err.
 type failingBackend struct {

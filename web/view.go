@@ -56,6 +56,8 @@ type DocumentItem struct {
 	Pages     int
 	Status    Status
 	CreatedAt time.Time
+	// Label is the name of the document's classification label; "" when it has none.
+	Label string
 }
 
 // UploadMessage is the message shown under the upload field: an error after a
@@ -96,6 +98,8 @@ type DocumentsView struct {
 	MaxUploadBytes int64
 	// Message is shown next to the upload field.
 	Message UploadMessage
+	// Labels is the label an upload gets; no options when no policy is stored.
+	Labels LabelChoice
 }
 
 // Polling reports whether any document is still in progress, so the list
@@ -131,6 +135,8 @@ type ProgressView struct {
 	Notes []Note
 	// Summary is shown when the job is done; nil otherwise.
 	Summary *SummaryView
+	// Provenance says where the summary was produced; nil without a summary.
+	Provenance *ProvenanceView
 }
 
 // Note kinds (data-kind of a note).
@@ -156,6 +162,8 @@ type DocumentView struct {
 	SHA256    string
 	CreatedAt time.Time
 	Progress  ProgressView
+	// Classification is the document's label and why.
+	Classification ClassificationView
 }
 
 // SummaryView is a summary with its provenance.

@@ -45,10 +45,12 @@ func (instantBackend) Reduce(_ context.Context, parts []summarize.Partial, _ int
 	return out, summarize.Call{}, nil
 }
 
-func (instantBackend) Select(context.Context) (summarize.Backend, error) {
+func (instantBackend) Select(context.Context, *storage.Document) (summarize.Choice, error) {
+	return summarize.Choice{Backend: instantBackend{}}, nil
+}
+func (instantBackend) ByName(context.Context, *storage.Document, string) (summarize.Backend, error) {
 	return instantBackend{}, nil
 }
-func (instantBackend) ByName(string) (summarize.Backend, error) { return instantBackend{}, nil }
 
 // BenchmarkPipeline measures pipeline overhead: every corpus contract through extraction (the
 // real child process), chunking, map, reduce and storage (a real SQLite file), with a provider

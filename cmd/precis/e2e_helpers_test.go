@@ -168,8 +168,17 @@ func (s *server) upload(t *testing.T, paths ...string) {
 		s.upload(t, paths[:20]...)
 		paths = paths[20:]
 	}
+	s.post(t, nil, paths...)
+}
+
+// post uploads the files with the form fields (written before the files, as the browser does).
+func (s *server) post(t *testing.T, fields map[string]string, paths ...string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {

@@ -152,21 +152,7 @@ func TestKillResume(t *testing.T) {
 	if job.Attempts < 2 {
 		t.Errorf("job attempts = %d, want a second attempt after the crash", job.Attempts)
 	}
-	seen := map[float64]int{}
-	for _, c := range modelCalls(t, st) {
-		if c.Details["phase"] == "map" && c.Outcome == "ok" {
-			id, _ := c.Details["chunk_id"].(float64)
-			seen[id]++
-		}
-	}
-	if len(seen) != job.ChunksTotal {
-		t.Errorf("%d distinct chunks summarized, want %d", len(seen), job.ChunksTotal)
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("chunk %v was summarized %d times", id, n)
-		}
-	}
+	checkEachChunkOnce(t, st, job)
 	t.Logf("killed after %d of %d chunks (%d saved); resumed and finished with %d attempts", before.ChunksDone, job.ChunksTotal, mapsBefore, job.Attempts)
 }
 
@@ -225,4 +211,25 @@ func TestSummarizeCommand(t *testing.T) {
 			t.Errorf("exit code %d (%v), want 2 for a refused document; stderr: %s", code, err, stderr.String())
 		}
 	})
+}
+
+// checkEachChunkOnce checks, from the audit trail, that every chunk of the job was
+// summarized exactly once, however many times the job was interrupted.
+func checkEachChunkOnce(t *testing.T, st *storage.Store, job *storage.Job) {
+	t.Helper()
+	seen := map[float64]int{}
+	for _, c := range modelCalls(t, st) {
+		if c.Details["phase"] == "map" && c.Outcome == "ok" {
+			id, _ := c.Details["chunk_id"].(float64)
+			seen[id]++
+		}
+	}
+	if len(seen) != job.ChunksTotal {
+		t.Errorf("%d distinct chunks summarized, want %d", len(seen), job.ChunksTotal)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("chunk %v was summarized %d times", id, n)
+		}
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"precis/handlers"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -22,6 +24,10 @@ Commands:
   extract FILE     print the text of each page of a PDF as JSON
   summarize FILE   run the whole pipeline without the server and print the summary as JSON
   migrate          apply database migrations and exit
+  backup FILE      write a consistent backup of the database and PDFs to FILE (.tar, or .tar.gz); safe while serving
+  restore FILE     check a backup and install it as the data directory (--data-dir DIR, --force to replace)
+  audit anchor     append the audit log's head to the anchor file (--anchor-file F)
+  audit verify     recompute the audit hash chain and check every anchor; exit status 1 when tampered
   config           list the settings (environment variables and flags)
   version          print the version
 
@@ -48,6 +54,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSummarize(ctx, args, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, stdout, stderr)
 	case "config":
 		return runConfig(stdout)
 	case "version":
@@ -71,12 +83,13 @@ func runConfig(stdout io.Writer) int {
 	return 0
 }
 
-// newLogger builds the process logger. Log lines carry ids and hashes, never document text.
+// newLogger builds the process logger. Log lines carry ids and hashes, never document text;
+// a line logged while serving a request carries its request_id (handlers.LogHandler).
 func newLogger(c *Config, w io.Writer) *slog.Logger {
 	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 	opts := &slog.HandlerOptions{Level: levels[c.LogLevel]}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(handlers.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(handlers.LogHandler(slog.NewTextHandler(w, opts)))
 }
