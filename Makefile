@@ -9,8 +9,9 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 run:
 	go run -ldflags "$(LDFLAGS)" ./cmd/precis serve
 
+# The same script builds the binary in the Dockerfile, so both are built alike.
 build:
-	CGO_ENABLED=1 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/precis ./cmd/precis
+	bash scripts/build.sh bin/precis $(VERSION)
 
 deps:
 	bash scripts/test-deps.sh
