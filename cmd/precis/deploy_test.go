@@ -735,6 +735,12 @@ func TestContainerSmoke(t *testing.T) {
 	if out, err := compose(15*time.Minute, "up", "-d"); err != nil {
 		t.Fatalf("compose up -d: %v\n%s", err, out)
 	}
+	if images, err := compose(time.Minute, "images", "-q", "precis"); err == nil && strings.TrimSpace(images) != "" {
+		id := strings.Fields(images)[0]
+		if size, err := runQuiet("", os.Environ(), time.Minute, "docker", "image", "inspect", "-f", "{{.Size}}", id); err == nil {
+			t.Logf("image size: %s bytes (issue 6 asks for this number)", strings.TrimSpace(size))
+		}
+	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitFor(t, 3*time.Minute, "GET /healthz to answer 200", func() (bool, string) {
 		resp, err := http.Get(base + "/healthz")
