@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"precis/summarize/extract/pdftest"
 )
 
 // testPDF builds small, well-formed PDFs for unit tests: numbered objects, a correct xref
@@ -27,24 +29,7 @@ func (p *testPDF) set(n int, body string) { p.objects[n-1] = body }
 // bytes serialises the file with object 1 as the catalog.
 func (p *testPDF) bytes(t *testing.T) []byte {
 	t.Helper()
-	header := p.header
-	if header == "" {
-		header = "%PDF-1.4\n"
-	}
-	var b bytes.Buffer
-	b.WriteString(header)
-	offsets := make([]int, len(p.objects))
-	for i, body := range p.objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(p.objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.objects)+1, xref)
-	return b.Bytes()
+	return (&pdftest.File{Header: p.header, Objects: p.objects}).Bytes()
 }
 
 // stream returns a stream object body holding content.
