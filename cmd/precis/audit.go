@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"precis/storage"
 )
@@ -59,9 +61,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "precis audit %s: unexpected argument %q\n\n%s", sub, fs.Arg(0), auditUsage)
 		return 2
 	}
-	explicit := anchorFile != ""
-	if !explicit {
-		anchorFile = filepath.Join(cfg.DataDir, defaultAnchorFile)
+	explicit := anchorFile != "" || cfg.AnchorFile != ""
+	if anchorFile == "" {
+		anchorFile = cfg.anchorFile()
 	}
 	store, err := storage.OpenReadOnly(ctx, filepath.Join(cfg.DataDir, "precis.db"))
 	if err != nil {
@@ -129,4 +131,45 @@ func auditVerify(ctx context.Context, store *storage.Store, path string, explici
 	fmt.Fprintf(stdout, "audit log verified: %d events, head seq %d hash %s; %d of %d anchors in %s matched%s\n",
 		rep.Events, rep.HeadSeq, rep.HeadHash, rep.Anchors, len(anchors), path, last)
 	return 0
+}
+
+// anchorFile is the anchor file the server and the audit commands use by default.
+func (cfg *Config) anchorFile() string {
+	if cfg.AnchorFile != "" {
+		return cfg.AnchorFile
+	}
+	return filepath.Join(cfg.DataDir, defaultAnchorFile)
+}
+
+// anchorLoop appends the audit log's head to the anchor file every interval until ctx
+// ends, and once more at the end. A chain that no longer passes through the last anchor is
+// logged as an error and not anchored over.
+func (a *app) anchorLoop(ctx context.Context, store *storage.Store) {
+	if a.cfg.AnchorEvery <= 0 {
+		return
+	}
+	path := a.cfg.anchorFile()
+	anchor := func(ctx context.Context) {
+		an, appended, err := store.AnchorAudit(ctx, path)
+		var problem *storage.AuditProblem
+		switch {
+		case errors.As(err, &problem):
+			a.log.Error("audit log does not match its anchors: run precis audit verify", slog.String("problem", problem.Error()))
+		case err != nil:
+			a.log.Error("audit anchor", slog.String("file", path), slog.String("err", err.Error()))
+		case appended:
+			a.log.Info("audit anchored", slog.Int64("seq", an.Seq), slog.String("file", path))
+		}
+	}
+	t := time.NewTicker(a.cfg.AnchorEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			anchor(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			anchor(ctx)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the attacker opens the database file directly
 
@@ -225,5 +226,37 @@ func TestAuditUsage(t *testing.T) {
 		if code != tt.code || !strings.Contains(errOut, tt.want) {
 			t.Errorf("precis %s: exit %d, want %d and %q\n%s%s", strings.Join(tt.args, " "), code, tt.code, tt.want, out, errOut)
 		}
+	}
+}
+
+// TestServerAnchorsAudit: the server appends the audit head to the anchor file on its timer
+// and once more when it stops, and precis audit verify checks the log against the file.
+func TestServerAnchorsAudit(t *testing.T) {
+	dir := t.TempDir()
+	anchors := filepath.Join(t.TempDir(), "anchors.log")
+	srv := startPrecis(t, dir, "PRECIS_OLLAMA_URL=off", "PRECIS_AUDIT_ANCHOR_FILE="+anchors, "PRECIS_AUDIT_ANCHOR_EVERY=1s")
+	srv.upload(t, corpus(t, "contracts", "Example-Mutual-Non-Disclosure-Agreement.pdf"))
+	st := openStore(t, dir)
+	waitJobs(t, st, 1, time.Minute, nil)
+	time.Sleep(1500 * time.Millisecond)
+	srv.stop()
+	st.Close()
+	list, err := storage.ReadAnchors(anchors)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("anchors %v, %v", list, err)
+	}
+	ro, err := storage.OpenReadOnly(context.Background(), filepath.Join(dir, "precis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, _, err := ro.AuditHead(context.Background())
+	ro.Close()
+	if err != nil || list[len(list)-1].Seq != seq {
+		t.Fatalf("last anchor at seq %d, head at %d (%v): the stop did not anchor the head", list[len(list)-1].Seq, seq, err)
+	}
+	cmd := exec.Command(precisBin, "audit", "verify", "--data-dir", dir)
+	cmd.Env = append(cmd.Environ(), "PRECIS_AUDIT_ANCHOR_FILE="+anchors)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("audit verify with the server's anchors: %v\n%s", err, out)
 	}
 }

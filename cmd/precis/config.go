@@ -37,6 +37,8 @@ type Config struct {
 	MetricsToken     string
 	ConfigFile       string
 	SecretKey        []byte
+	AnchorFile       string
+	AnchorEvery      time.Duration
 }
 
 // setting is one configuration value: its variable, flag, default and how to read it.
@@ -134,6 +136,11 @@ var settings = []setting{
 	}},
 	{"PRECIS_LOG_FORMAT", "log-format", "text", "text or json", oneOf(func(c *Config, v string) { c.LogFormat = v }, "text", "json")},
 	{"PRECIS_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", oneOf(func(c *Config, v string) { c.LogLevel = v }, "debug", "info", "warn", "error")},
+	{"PRECIS_AUDIT_ANCHOR_FILE", "audit-anchor-file", "", "file the audit log's head is appended to (default DATA_DIR/audit-anchors.log); keep it outside the data directory and ship copies elsewhere: precis audit verify checks the log against it", func(c *Config, v string) error {
+		c.AnchorFile = strings.TrimSpace(v)
+		return nil
+	}},
+	{"PRECIS_AUDIT_ANCHOR_EVERY", "audit-anchor-every", "1h", "how often the server appends the audit log's head to the anchor file (0 for never)", durationIn(0, 24*time.Hour, func(c *Config, d time.Duration) { c.AnchorEvery = d })},
 	{"PRECIS_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "on SIGTERM, how long running jobs may go on before they are stopped (they resume at the next start); keep it below the grace period of whatever sends SIGTERM", durationIn(0, time.Hour, func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 	{"PRECIS_METRICS_ADDR", "metrics-addr", "", "separate address that serves GET /metrics (Prometheus format), such as 127.0.0.1:9090; only there, never on PRECIS_ADDR", func(c *Config, v string) error {
 		if v == "" {

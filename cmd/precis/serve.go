@@ -132,6 +132,12 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		runner.Run(workCtx)
 		close(workersDone)
 	}()
+	anchorCtx, stopAnchor := context.WithCancel(ctx)
+	anchorDone := make(chan struct{})
+	go func() {
+		a.anchorLoop(anchorCtx, store)
+		close(anchorDone)
+	}()
 	served := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { served <- srv.Serve(listeners[i]) }()
@@ -142,6 +148,8 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	case err = <-served:
 		a.log.Error("HTTP server failed", slog.String("err", err.Error()))
 	}
+	stopAnchor() // anchors the head once more before the shutdown
+	<-anchorDone
 	return errors.Join(err, a.shutdown(servers, runner, stopWork, workersDone, store))
 }
 
@@ -239,11 +247,6 @@ func (a *app) shutdown(servers []*http.Server, runner *summarize.Runner, stopWor
 	return errors.Join(errs...)
 }
 
-// providerReady is the readiness check "a model provider can take documents". With
-// --provider auto or builtin the built-in summarizer always can. With one named provider
-// (ollama, or one declared in --config) that provider's server must answer: Reachable when
-// the provider has it (an Ollama server; a pool when one of its servers answers), else Probe.
-// build makes the provider from its declaration; one is kept per declaration.
 // testProvider is the admin pages' test-connection button: it builds the provider afresh
 // (with its current API key), probes it and says how long that took and the context length.
 func testProvider(build func(policy.Provider) (llm.Provider, error)) handlers.ProviderTester {
