@@ -22,7 +22,14 @@ import (
 // environment, and returns its exit code and output.
 func runCLI(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIInput(t, "", args...)
+}
+
+// runCLIInput is runCLI with stdin as the command's standard input.
+func runCLIInput(t testing.TB, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	cmd := exec.Command(precisBin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PRECIS_") {
 			cmd.Env = append(cmd.Env, kv)

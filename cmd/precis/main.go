@@ -28,6 +28,7 @@ Commands:
   restore FILE     check a backup and install it as the data directory (--data-dir DIR, --force to replace)
   audit anchor     append the audit log's head to the anchor file (--anchor-file F)
   audit verify     recompute the audit hash chain and check every anchor; exit status 1 when tampered
+  user COMMAND     add, list, disable, passwd or token: user accounts and API tokens (passwords on stdin)
   config           list the settings (environment variables and flags)
   version          print the version
 
@@ -60,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRestore(ctx, args, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, os.Stdin, stdout, stderr)
 	case "config":
 		return runConfig(stdout)
 	case "version":
