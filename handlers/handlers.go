@@ -57,6 +57,9 @@ type Config struct {
 	SecretKey []byte
 	// TestProvider backs the providers page's "test connection" button; nil hides it.
 	TestProvider ProviderTester
+	// AnchorFile is the audit anchor file the audit page verifies the log against; ""
+	// means no anchors, so only the hash chain itself is checked.
+	AnchorFile string
 }
 
 // Handler serves the web interface.
@@ -123,6 +126,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/jobs/:id/cancel", h.CancelJob)
 	e.POST("/jobs/:id/retry", h.RetryJob)
 	h.registerClassification(e)
+	h.registerAudit(e)
 
 	h.routes = map[string]bool{}
 	for _, r := range e.Routes() {

@@ -136,24 +136,8 @@ func (s *Store) AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]A
 		return nil, fmt.Errorf("audit events: %w", err)
 	}
 	defer rows.Close()
-
-	var events []AuditEvent
-	for rows.Next() {
-		var ev AuditEvent
-		var at, details string
-		if err := rows.Scan(&ev.Seq, &at, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID,
-			&ev.Outcome, &details, &ev.PrevHash, &ev.Hash); err != nil {
-			return nil, fmt.Errorf("audit events: scan: %w", err)
-		}
-		if ev.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("audit events: seq %d: %w", ev.Seq, err)
-		}
-		if err := json.Unmarshal([]byte(details), &ev.Details); err != nil {
-			return nil, fmt.Errorf("audit events: seq %d: details: %w", ev.Seq, err)
-		}
-		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
+	events, err := scanAuditEvents(rows)
+	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", err)
 	}
 	return events, nil

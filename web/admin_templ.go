@@ -16,7 +16,7 @@ type adminTab struct{ Key, Title string }
 
 var adminTabs = []adminTab{
 	{"labels", "Labels"}, {"detectors", "Detectors"}, {"watchlist", "Watchlist"},
-	{"providers", "Providers"}, {"policy", "Policy"}, {"history", "History"},
+	{"providers", "Providers"}, {"policy", "Policy"}, {"history", "History"}, {"audit", "Audit trail"},
 }
 
 // AdminLayout frames an administration page: the tabs, the policy version in force, the

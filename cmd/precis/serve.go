@@ -105,7 +105,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	h := handlers.New(store, runner, handlers.Config{DataDir: a.cfg.DataDir, MaxUploadBytes: int64(a.cfg.MaxUploadMB) << 20,
-		SecretKey: a.cfg.SecretKey, TestProvider: testProvider(build)}, a.log)
+		SecretKey: a.cfg.SecretKey, TestProvider: testProvider(build), AnchorFile: a.cfg.anchorFile()}, a.log)
 	ops := handlers.Ops{Metrics: metrics, Ready: []handlers.ReadyCheck{
 		{Reason: "a classification label has no reachable model provider", Check: router.Ready}}}
 	if a.cfg.MetricsAddr == "" {
