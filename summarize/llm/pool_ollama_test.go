@@ -89,8 +89,10 @@ func TestPoolRealServers(t *testing.T) {
 		run(t, p, 24, 8, nil)
 		st := byName(p)
 		a, b := st[one.URL], st[two.URL]
-		if a.Calls+b.Calls != 24 || a.Calls < 6 || b.Calls < 6 {
-			t.Errorf("calls served: %d and %d, want 24 shared between both", a.Calls, b.Calls)
+		// Both serve; how evenly depends on how long each call takes, which the machine decides.
+		if a.Calls+b.Calls != 24 || a.Calls == 0 || b.Calls == 0 || a.Failures+b.Failures != 0 {
+			t.Errorf("calls served: %d and %d (failures %d and %d), want 24 shared between both without failures",
+				a.Calls, b.Calls, a.Failures, b.Failures)
 		}
 		if a.InFlight != 0 || b.InFlight != 0 || !a.Healthy || !b.Healthy {
 			t.Errorf("after the calls: %+v %+v", a, b)
