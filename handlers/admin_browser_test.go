@@ -1,11 +1,8 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,47 +14,13 @@ import (
 // are saved as a new version, and raising a document's label with htmx swaps the section
 // in place. Skipped with -short or without Chromium, as TestBrowser.
 func TestBrowserClassification(t *testing.T) {
-	chromium := findChromium(t)
+	ctx, run, wait, checkConsole := startBrowser(t, time.Minute)
 
 	v := newEnv(t, Config{})
 	ver := v.savePolicy(t, testSettings())
 	d, _ := v.labelledDocument(t, "nda.pdf", 2)
 	srv := httptest.NewServer(v.e)
 	defer srv.Close()
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-	defer cancelTimeout()
-
-	var mu sync.Mutex
-	var console []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			console = append(console, m.String())
-			mu.Unlock()
-		}
-	}()
-	run := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(t *testing.T, cond string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-			t.Fatalf("waiting for %s: %v", cond, err)
-		}
-	}
 
 	// settle polls a condition across a navigation, which interrupts chromedp's own polling.
 	settle := func(t *testing.T, cond string) {
@@ -109,12 +72,5 @@ func TestBrowserClassification(t *testing.T) {
 		}
 	})
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, m := range console {
-		if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "Refused to") ||
-			strings.HasPrefix(m, "exception") || strings.HasPrefix(m, "error") {
-			t.Errorf("browser console: %s", m)
-		}
-	}
+	checkConsole(t, nil)
 }

@@ -23,47 +23,12 @@ import (
 // refusals must land next to the upload field. Skipped with -short or when
 // Chromium is not installed (Debian package chromium).
 func TestBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	ctx, run, wait, checkConsole := startBrowser(t, 2*time.Minute)
 
 	v := newEnv(t, Config{MaxUploadBytes: 1 << 20})
 	srv := httptest.NewServer(v.e)
 	defer srv.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelTimeout()
-
-	var mu sync.Mutex
-	var console []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			console = append(console, m.String())
-			mu.Unlock()
-		}
-	}()
-
-	run := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// wait polls a JavaScript condition.
-	wait := func(t *testing.T, cond string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-			t.Fatalf("waiting for %s: %v", cond, err)
-		}
-	}
 	eval := func(t *testing.T, js string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -182,18 +147,66 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, m := range console {
-		// Only the deliberate 413 may show up as a failed request.
-		if strings.Contains(m, "413") {
-			continue
+	// Only the deliberate 413 may show up as a failed request.
+	checkConsole(t, func(m string) bool { return strings.Contains(m, "413") })
+}
+
+// startBrowser starts headless Chromium for one test (skipping as findChromium says) and
+// returns its context, run (steps that must succeed), wait (poll a JavaScript condition)
+// and checkConsole, which fails the test on CSP refusals, exceptions and errors the browser
+// logged, except those allow accepts.
+func startBrowser(t *testing.T, timeout time.Duration) (ctx context.Context,
+	run func(*testing.T, ...chromedp.Action[chromedp.Void]), wait func(*testing.T, string),
+	checkConsole func(t *testing.T, allow func(string) bool)) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(findChromium(t)), chromedp.NoSandbox)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancelTimeout)
+
+	var mu sync.Mutex
+	var console []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			console = append(console, m.String())
+			mu.Unlock()
 		}
-		if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "Refused to") ||
-			strings.HasPrefix(m, "exception") || strings.HasPrefix(m, "error") {
-			t.Errorf("browser console: %s", m)
+	}()
+	run = func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
 		}
 	}
+	wait = func(t *testing.T, cond string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", cond, err)
+		}
+	}
+	checkConsole = func(t *testing.T, allow func(string) bool) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range console {
+			if allow != nil && allow(m) {
+				continue
+			}
+			if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "Refused to") ||
+				strings.HasPrefix(m, "exception") || strings.HasPrefix(m, "error") {
+				t.Errorf("browser console: %s", m)
+			}
+		}
+	}
+	return ctx, run, wait, checkConsole
 }
 
 // findChromium returns the browser for the browser tests. They are skipped with -short, or

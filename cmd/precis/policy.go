@@ -10,6 +10,7 @@ import (
 
 	"precis/storage"
 	"precis/summarize"
+	"precis/summarize/llm"
 	"precis/summarize/policy"
 )
 
@@ -19,13 +20,8 @@ func envProviders(cfg *Config) []policy.Provider {
 	if cfg.OllamaURL == "" {
 		return nil
 	}
-	var urls []string
-	for _, u := range strings.Split(cfg.OllamaURL, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			urls = append(urls, u)
-		}
-	}
-	return []policy.Provider{{Name: "ollama", Kind: policy.KindOllama, URLs: urls, Model: cfg.OllamaModel,
+	// The setting is already checked and trimmed: URLs joined by single commas.
+	return []policy.Provider{{Name: "ollama", Kind: policy.KindOllama, URLs: strings.Split(cfg.OllamaURL, ","), Model: cfg.OllamaModel,
 		Zone: policy.OnPrem, Slots: cfg.OllamaSlots, Source: "env"}}
 }
 
@@ -136,7 +132,7 @@ func apiKey(ctx context.Context, cfg *Config, store *storage.Store, p policy.Pro
 func (a *app) newRouter(store *storage.Store, pols summarize.PolicySource, labelOf func(context.Context, int64) (int, error)) *summarize.Router {
 	r := &summarize.Router{Policies: pols, LabelOf: labelOf, Only: a.cfg.only(),
 		Redactor: func() summarize.Redactor { return summarize.NewRedactor(summarize.FindPersonalData) },
-		Build:    func(p policy.Provider) (llmProvider, error) { return a.buildProvider(store, p) }}
+		Build:    func(p policy.Provider) (llm.Provider, error) { return a.buildProvider(store, p) }}
 	if store != nil {
 		r.Stamp = func(p policy.Provider) string { // a key stored anew makes a new provider
 			sealed, _ := store.ProviderSecret(context.Background(), p.Name)

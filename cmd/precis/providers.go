@@ -9,9 +9,6 @@ import (
 	"precis/summarize/policy"
 )
 
-// llmProvider is a model provider the router can send calls to.
-type llmProvider = llm.Provider
-
 // buildProvider makes the model provider a policy declares: an Ollama server, several as
 // one pool, or an OpenAI-compatible server. The built-in summarizer is not built here.
 func (a *app) buildProvider(store *storage.Store, p policy.Provider) (llm.Provider, error) {

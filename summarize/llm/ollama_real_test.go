@@ -36,7 +36,7 @@ func TestOllamaRealServer(t *testing.T) {
 	})
 
 	t.Run("streamed structured reply", func(t *testing.T) {
-		schema := json.RawMessage(`{"type":"object","properties":{"points":{"type":"array","maxItems":3,"items":{"type":"object","properties":{"text":{"type":"string","maxLength":40},"pages":{"type":"array","minItems":1,"maxItems":2,"items":{"type":"integer","enum":[3,4]}}},"required":["text","pages"]}}},"required":["points"]}`)
+		schema := pagesSchema
 		resp, err := o.Generate(ctx, llm.Request{System: "Summarize.", Prompt: "--- page 3 ---\nThe term is two years.", Schema: schema, MaxTokens: 512})
 		if err != nil {
 			t.Fatal(err)
@@ -44,22 +44,7 @@ func TestOllamaRealServer(t *testing.T) {
 		if resp.Parts < 2 || resp.PromptTokens == 0 || resp.OutputTokens == 0 || resp.ModelTime <= 0 {
 			t.Errorf("reply not streamed or without usage: parts=%d prompt=%d output=%d time=%s", resp.Parts, resp.PromptTokens, resp.OutputTokens, resp.ModelTime)
 		}
-		var out struct {
-			Points []struct {
-				Text  string `json:"text"`
-				Pages []int  `json:"pages"`
-			} `json:"points"`
-		}
-		if err := json.Unmarshal([]byte(resp.Text), &out); err != nil {
-			t.Fatalf("reply is not the JSON asked for: %v: %q", err, resp.Text)
-		}
-		for _, p := range out.Points {
-			for _, n := range p.Pages {
-				if n != 3 && n != 4 {
-					t.Errorf("page %d outside the schema's enum", n)
-				}
-			}
-		}
+		checkPagesReply(t, resp.Text)
 	})
 
 	t.Run("model not found", func(t *testing.T) {
@@ -86,4 +71,28 @@ func TestOllamaRealServer(t *testing.T) {
 			t.Errorf("cancellation took %s", took)
 		}
 	})
+}
+
+// pagesSchema asks for points citing page 3 or 4 only.
+var pagesSchema = json.RawMessage(`{"type":"object","properties":{"points":{"type":"array","maxItems":3,"items":{"type":"object","properties":{"text":{"type":"string","maxLength":40},"pages":{"type":"array","minItems":1,"maxItems":2,"items":{"type":"integer","enum":[3,4]}}},"required":["text","pages"]}}},"required":["points"]}`)
+
+// checkPagesReply checks that a reply to pagesSchema is its JSON and cites pages 3 and 4 only.
+func checkPagesReply(t *testing.T, text string) {
+	t.Helper()
+	var out struct {
+		Points []struct {
+			Text  string `json:"text"`
+			Pages []int  `json:"pages"`
+		} `json:"points"`
+	}
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		t.Fatalf("reply is not the JSON asked for: %v: %q", err, text)
+	}
+	for _, p := range out.Points {
+		for _, n := range p.Pages {
+			if n != 3 && n != 4 {
+				t.Errorf("page %d outside the schema's enum", n)
+			}
+		}
+	}
 }

@@ -162,7 +162,7 @@ func (o *OpenAI) Generate(ctx context.Context, req Request) (Response, error) {
 	wait := o.cfg.Backoff
 	for attempt := 0; ; attempt++ {
 		resp, err := o.call(ctx, params, req.MaxTokens, false)
-		if err == nil || ctx.Err() != nil || attempt >= o.cfg.Retries || !Retryable(err) || errors.Is(err, errReplyLimit) {
+		if err == nil || ctx.Err() != nil || attempt >= o.cfg.Retries || !Retryable(err) {
 			return resp, err
 		}
 		d := wait

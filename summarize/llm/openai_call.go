@@ -14,8 +14,8 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 )
 
-// errReplyLimit marks a reply stopped by its token limit: at temperature 0 the same call
-// stops at the same place, so it is a bad reply (as with Ollama), not repeated anywhere.
+// errReplyLimit is the cause of a reply stopped by its token limit: at temperature 0 the
+// same call stops at the same place, so it is a bad reply (as with Ollama), never retried.
 var errReplyLimit = errors.New("the reply reached its token limit")
 
 // params builds the chat completion request for req.

@@ -8,11 +8,13 @@ import (
 	"strings"
 )
 
-// File is a PDF as a list of object bodies; object 1 must be the catalog.
+// File is a PDF as a list of object bodies, numbered from 1.
 type File struct {
 	// Header defaults to "%PDF-1.4\n".
 	Header  string
 	Objects []string
+	// Root is the number of the catalog object; 0 means 1.
+	Root int
 }
 
 // Add appends an object body and returns its object number.
@@ -39,7 +41,11 @@ func (f *File) Bytes() []byte {
 	for _, off := range offsets {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(f.Objects)+1, xref)
+	root := f.Root
+	if root == 0 {
+		root = 1
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(f.Objects)+1, root, xref)
 	return b.Bytes()
 }
 

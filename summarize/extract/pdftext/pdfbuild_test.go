@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"precis/summarize/extract/pdftest"
 	"strings"
 	"testing"
 
@@ -43,20 +44,7 @@ func flate(data []byte) []byte {
 
 // bytes writes the file with the given catalog object number.
 func (b *pdfBuilder) bytes(root int) []byte {
-	var out bytes.Buffer
-	out.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(b.objs))
-	for i, body := range b.objs {
-		offs[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(b.objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&out, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(b.objs)+1, root, xref)
-	return out.Bytes()
+	return (&pdftest.File{Header: "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", Objects: b.objs, Root: root}).Bytes()
 }
 
 // helveticaFont adds a WinAnsi Helvetica font with its widths and returns its number.
