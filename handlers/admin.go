@@ -48,18 +48,7 @@ func (h *Handler) registerClassification(e *echo.Echo) {
 	a.GET("/policy", h.AdminPolicy)
 	a.POST("/policy", h.SavePolicyGrid)
 	a.GET("/history", h.AdminHistory)
-}
-
-// identify returns who makes the request and whether they administer Precis.
-func (h *Handler) identify(c echo.Context) (actor string, admin bool) {
-	if h.cfg.Identify == nil {
-		return webActor, true // until accounts exist, whoever reaches Precis administers it
-	}
-	actor, admin = h.cfg.Identify(c)
-	if actor == "" {
-		actor = webActor
-	}
-	return actor, admin
+	h.registerPeople(a)
 }
 
 // requireAdmin is the one check every administration page and action goes through: it

@@ -38,6 +38,8 @@ func TestBrowserClassification(t *testing.T) {
 		}
 	}
 
+	v.browserLogin(t, ctx, run, wait, srv.URL, "admin", true)
+
 	t.Run("policy grid renders and saves", func(t *testing.T) {
 		run(t, chromedp.Navigate(srv.URL+"/admin/policy"))
 		wait(t, `document.querySelectorAll('[data-testid="grid-row"]').length === 4`)

@@ -13,9 +13,9 @@ import (
 )
 
 func TestManagedSettingsAreReadOnly(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader, TestProvider: func(context.Context, policy.Provider) (time.Duration, int, error) {
+	v := newEnv(t, Config{TestProvider: func(context.Context, policy.Provider) (time.Duration, int, error) {
 		return time.Millisecond, 4096, nil
-	}})
+	}}, asStaff)
 	s := testSettings()
 	s.Managed = "/etc/precis/settings.yaml"
 	ver := v.savePolicy(t, s)
@@ -57,7 +57,7 @@ func TestAPIKeyIsWriteOnly(t *testing.T) {
 	const secret = "sk-test-DoNotShow-8f3a91"
 	key := make([]byte, 32)
 	key[0] = 42
-	v := newEnv(t, Config{Identify: byHeader, SecretKey: key})
+	v := newEnv(t, Config{SecretKey: key}, asStaff)
 	ver := v.savePolicy(t, testSettings())
 	form := url.Values{"name": {"azure"}, "kind": {"openai"}, "urls": {"https://azure.example.com/v1"}, "model": {"gpt"},
 		"zone": {"external"}, "api_key": {secret}}
@@ -106,7 +106,7 @@ func TestAPIKeyIsWriteOnly(t *testing.T) {
 }
 
 func TestAPIKeyRefusedWithoutSecretKey(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader})
+	v := newEnv(t, Config{}, asStaff)
 	ver := v.savePolicy(t, testSettings())
 	const secret = "sk-test-nowhere-to-keep"
 	rec := v.postForm(t, "/admin/providers/update", url.Values{"name": {"cloud"}, "kind": {"openai"},
@@ -129,13 +129,13 @@ func TestAPIKeyRefusedWithoutSecretKey(t *testing.T) {
 
 func TestProviderConnectionTest(t *testing.T) {
 	var tested []string
-	v := newEnv(t, Config{Identify: byHeader, TestProvider: func(_ context.Context, p policy.Provider) (time.Duration, int, error) {
+	v := newEnv(t, Config{TestProvider: func(_ context.Context, p policy.Provider) (time.Duration, int, error) {
 		tested = append(tested, p.Name)
 		if p.Name == "cloud" {
 			return 0, 0, errors.New("the server refused the API key (401)")
 		}
 		return 42 * time.Millisecond, 8192, nil
-	}})
+	}}, asStaff)
 	v.savePolicy(t, testSettings())
 	req := httpGet("/admin/providers")
 	req.Header.Set("X-Test-Admin", "1")

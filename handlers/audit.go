@@ -50,6 +50,7 @@ func parseAuditFilter(c echo.Context) (f storage.AuditFilter, form web.AuditFilt
 		Actor:    strings.TrimSpace(q.Get("actor")),
 		Action:   strings.TrimSpace(q.Get("action")),
 		Document: strings.TrimSpace(q.Get("document")),
+		Matter:   strings.TrimSpace(q.Get("matter")),
 		From:     strings.TrimSpace(q.Get("from")),
 		To:       strings.TrimSpace(q.Get("to")),
 	}
@@ -63,6 +64,13 @@ func parseAuditFilter(c echo.Context) (f storage.AuditFilter, form web.AuditFilt
 			form.DocumentError = fmt.Sprintf("%q is not a document number: enter a whole number from 1 up, or leave it empty.", form.Document)
 		}
 		f.DocumentID = id
+	}
+	if form.Matter != "" {
+		id, err := strconv.ParseInt(form.Matter, 10, 64)
+		if err != nil || id <= 0 {
+			form.MatterError = fmt.Sprintf("%q is not a matter number: choose a matter from the list, or any matter.", form.Matter)
+		}
+		f.MatterID = id
 	}
 	var err error
 	if f.From, err = parseAuditDate(form.From); err != nil {
@@ -81,7 +89,7 @@ func parseAuditFilter(c echo.Context) (f storage.AuditFilter, form web.AuditFilt
 			form.Error = "This page's address is not valid (its “before” number is not a whole number from 1 up). Filter again to start from the newest events."
 		}
 	}
-	ok = form.Error == "" && form.DocumentError == "" && form.FromError == "" && form.ToError == ""
+	ok = form.Error == "" && form.DocumentError == "" && form.MatterError == "" && form.FromError == "" && form.ToError == ""
 	return f, form, ok
 }
 
@@ -101,7 +109,7 @@ func parseAuditDate(s string) (time.Time, error) {
 func auditQuery(form web.AuditFilterForm) url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"actor": form.Actor, "action": form.Action,
-		"document": form.Document, "from": form.From, "to": form.To} {
+		"document": form.Document, "matter": form.Matter, "from": form.From, "to": form.To} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -126,6 +134,19 @@ func (h *Handler) auditView(c echo.Context) (v web.AuditView, status int, err er
 	}
 	f, form, ok := parseAuditFilter(c)
 	v.Filter = form
+	matters, err := h.store.Matters(ctx)
+	if err != nil {
+		return v, 0, err
+	}
+	titles := make(map[int64]string, len(matters))
+	for _, m := range matters {
+		titles[m.ID] = m.Title()
+		v.Matters = append(v.Matters, web.AuditMatter{ID: m.ID, Title: m.Title()})
+	}
+	if _, known := titles[f.MatterID]; ok && f.MatterID != 0 && !known {
+		// Keep the filter's matter selectable after it was deleted.
+		v.Matters = append(v.Matters, web.AuditMatter{ID: f.MatterID, Title: auditMatterTitle(titles, f.MatterID)})
+	}
 	if !ok {
 		return v, http.StatusBadRequest, nil
 	}
@@ -145,8 +166,9 @@ func (h *Handler) auditView(c echo.Context) (v web.AuditView, status int, err er
 		v.NextURL = "/admin/audit?" + q.Encode()
 	}
 	for _, ev := range events {
-		v.Rows = append(v.Rows, web.AuditRow{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Action: ev.Action,
-			Object: auditObject(ev), Outcome: ev.Outcome, Details: auditDetails(ev.Details)})
+		v.Rows = append(v.Rows, web.AuditRow{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Role: ev.Role, Addr: ev.Addr,
+			Action: ev.Action, Object: auditObject(ev), MatterID: ev.MatterID, Matter: auditMatterTitle(titles, ev.MatterID),
+			Outcome: ev.Outcome, Details: auditDetails(ev.Details)})
 	}
 	return v, http.StatusOK, nil
 }
@@ -162,6 +184,18 @@ func (h *Handler) AdminAudit(c echo.Context) error {
 		return render(c, status, web.AuditResults(v))
 	}
 	return render(c, status, web.AuditPage(v))
+}
+
+// auditMatterTitle names a row's matter by its title ("client/matter name"), "#id" when
+// the matter no longer exists, and "" when the row has none.
+func auditMatterTitle(titles map[int64]string, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	if t, ok := titles[id]; ok {
+		return t
+	}
+	return "#" + strconv.FormatInt(id, 10)
 }
 
 // auditObject names the object of an event: its type and, when it has one, its id.
@@ -201,13 +235,14 @@ func auditDetails(details map[string]any) string {
 }
 
 // AuditCSV handles GET /admin/audit.csv: every event matching the filter, newest first,
-// streamed as CSV a page at a time.
+// streamed as CSV a page at a time. The columns before prev_hash are the fields
+// storage.AuditHash covers, in its order, so each row's hash can be recomputed from them.
 func (h *Handler) AuditCSV(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, form, ok := parseAuditFilter(c)
 	if !ok {
 		var msgs []string
-		for _, m := range []string{form.DocumentError, form.FromError, form.ToError, form.Error} {
+		for _, m := range []string{form.DocumentError, form.MatterError, form.FromError, form.ToError, form.Error} {
 			if m != "" {
 				msgs = append(msgs, m)
 			}
@@ -228,7 +263,8 @@ func (h *Handler) AuditCSV(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 
 	w := csv.NewWriter(c.Response())
-	w.Write([]string{"seq", "at", "actor", "action", "object_type", "object_id", "outcome", "details", "prev_hash", "hash"})
+	w.Write([]string{"seq", "at", "actor", "action", "object_type", "object_id", "outcome", "details",
+		"role", "source_address", "matter_id", "prev_hash", "hash"})
 	rows := 0
 	for {
 		for _, ev := range events {
@@ -238,7 +274,7 @@ func (h *Handler) AuditCSV(c echo.Context) error {
 			}
 			w.Write(csvSafe([]string{strconv.FormatInt(ev.Seq, 10), ev.At.UTC().Format(storedTime), ev.Actor,
 				ev.Action, ev.ObjectType, strconv.FormatInt(ev.ObjectID, 10), ev.Outcome, string(details),
-				ev.PrevHash, ev.Hash}))
+				ev.Role, ev.Addr, strconv.FormatInt(ev.MatterID, 10), ev.PrevHash, ev.Hash}))
 		}
 		rows += len(events)
 		w.Flush()

@@ -39,6 +39,8 @@ func TestBrowser(t *testing.T) {
 	}
 	rows := `document.querySelectorAll('[data-testid="document-row"]').length`
 
+	v.browserLogin(t, ctx, run, wait, srv.URL, "admin", true)
+
 	t.Run("file picker uploads with progress", func(t *testing.T) {
 		run(t, chromedp.Navigate(srv.URL+"/"))
 		wait(t, `window.htmx && document.getElementById("upload-form").classList.contains("js")`)
@@ -226,4 +228,37 @@ func findChromium(t *testing.T) string {
 	}
 	t.Skip("Chromium not installed")
 	return ""
+}
+
+// browserPassword is the password of the users browserLogin signs in.
+const browserPassword = "correct horse battery staple"
+
+// browserLogin gives the env's test user name a password and signs them in
+// through the sign-in page, as a person would.
+func (v *env) browserLogin(t *testing.T, ctx context.Context, run func(*testing.T, ...chromedp.Action[chromedp.Void]),
+	wait func(*testing.T, string), baseURL, name string, admin bool) {
+	t.Helper()
+	u, _ := v.user(t, name, admin)
+	setPassword(t, v, u, browserPassword)
+	run(t, chromedp.Navigate(baseURL+"/login"))
+	wait(t, `document.querySelector('[data-testid="login-form"]')`)
+	run(t,
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-email"]`), u.Email),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), browserPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-button"]`)),
+	)
+	// The click navigates; poll across the navigation, which interrupts chromedp's own polling.
+	cond := `!!document.querySelector('[data-testid="account-link"]') && ` +
+		`document.querySelector('[data-testid="account-link"]').textContent === "` + u.Email + `"`
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not signed in as %s after 15 s", u.Email)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

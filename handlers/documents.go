@@ -21,11 +21,14 @@ import (
 // ListDocuments handles GET / and GET /documents: the documents page, or for
 // htmx (the list polling itself) just the list.
 func (h *Handler) ListDocuments(c echo.Context) error {
-	v, err := h.documentsView(c.Request().Context())
+	v, err := h.documentsView(c)
 	if err != nil {
 		return err
 	}
 	v.Message = redirectNotice(c)
+	if c.QueryParam("deleted") == "1" {
+		v.Message = web.UploadMessage{Text: "The document was deleted."}
+	}
 	return page(c, web.DocumentList(v), web.DocumentsPage(v))
 }
 
@@ -39,6 +42,9 @@ func (h *Handler) ShowDocument(c echo.Context) error {
 	}
 	v, err := h.documentView(ctx, d)
 	if err != nil {
+		return err
+	}
+	if err := h.viewed(c, "document.view", d, map[string]any{"summary": v.Progress.Summary != nil}); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, web.DocumentPage(v))
@@ -80,6 +86,9 @@ func (h *Handler) Summary(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	if err := h.viewed(c, "summary.view", d, map[string]any{"summary_id": s.ID}); err != nil {
+		return err
+	}
 	v := summaryView(d, s)
 	return page(c, web.Summary(v), web.SummaryPage(v))
 }
@@ -103,6 +112,9 @@ func (h *Handler) PageText(c echo.Context) error {
 		return storage.Errorf(storage.ENOTFOUND,
 			"Page %d does not exist: this document has %d pages.", n, d.PageCount)
 	} else if err != nil {
+		return err
+	}
+	if err := h.viewed(c, "page.view", d, map[string]any{"page": p.Number}); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, web.PageTextPage(web.PageView{
@@ -129,6 +141,9 @@ func (h *Handler) DownloadFile(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
+	if err := h.viewed(c, "document.download", d, map[string]any{"sha256": d.SHA256}); err != nil {
+		return err
+	}
 
 	contentType := "application/pdf"
 	if d.ExtractStatus == storage.ExtractNotPDF || d.ExtractStatus == storage.ExtractEmptyFile {
@@ -151,12 +166,15 @@ func (h *Handler) document(c echo.Context) (*storage.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	notFound := storage.Errorf(storage.ENOTFOUND,
+		"There is no document %d that you can open. It may have been deleted; go back to the documents list.", id)
 	d, err := h.store.Document(c.Request().Context(), id)
 	if storage.ErrorCode(err) == storage.ENOTFOUND {
-		return nil, storage.Errorf(storage.ENOTFOUND,
-			"There is no document %d. It may have been deleted; go back to the documents list.", id)
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
 	}
-	return d, err
+	return h.readable(c, d, notFound)
 }
 
 // redirectNotice is the notice after a plain (non-htmx) upload, which

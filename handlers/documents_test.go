@@ -194,8 +194,8 @@ func TestDocumentNotFoundAndBadID(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"/documents/42", http.StatusNotFound, "There is no document 42."},
-		{"/documents/42/summary", http.StatusNotFound, "There is no document 42."},
+		{"/documents/42", http.StatusNotFound, "There is no document 42 that you can open."},
+		{"/documents/42/summary", http.StatusNotFound, "There is no document 42 that you can open."},
 		{"/documents/abc", http.StatusBadRequest, "The document number in this address is not valid"},
 		{"/documents/0/progress", http.StatusBadRequest, "The document number in this address is not valid"},
 		{"/no/such/route", http.StatusNotFound, "There is nothing at this address."},

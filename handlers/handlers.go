@@ -5,8 +5,11 @@
 package handlers
 
 import (
+	"time"
+
 	"bytes"
 	"fmt"
+	"github.com/alexedwards/scs/v2"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -26,10 +29,6 @@ const DefaultMaxUploadBytes int64 = 100 << 20
 // per-file limit the size of the request.
 const maxFilesPerUpload = 20
 
-// webActor is the actor recorded in audit events for actions taken through
-// the web interface, until there are user accounts.
-const webActor = "web"
-
 // JobQueue is the part of the job runner the handlers need: after a job is
 // created or retried, Wake lets an idle worker claim it at once instead of at
 // its next poll. *summarize.Runner implements it.
@@ -48,10 +47,24 @@ type Config struct {
 	DataDir string
 	// MaxUploadBytes is the largest file accepted; 0 means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
-	// Identify says who makes a request and whether they administer Precis. When nil,
-	// every request is actor "web" with admin rights: until accounts exist, whoever
-	// reaches Precis administers it.
-	Identify func(echo.Context) (actor string, admin bool)
+	// SecureCookies marks the session and CSRF cookies Secure and gives them the
+	// __Host- prefix. Set it when Precis is served over TLS or behind a proxy that
+	// terminates TLS; browsers do not send Secure cookies over plain HTTP.
+	SecureCookies bool
+	// SessionIdle ends a session after this long without a request, and
+	// SessionLifetime this long after sign-in whatever happens; 0 means
+	// DefaultSessionIdle and DefaultSessionLifetime.
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	// AdminSeesContent lets administrators read every matter's documents. Off,
+	// they see documents' metadata and the audit trail, and read a matter's
+	// documents only as its members.
+	AdminSeesContent bool
+	// OIDC turns on single sign-on; nil leaves only passwords.
+	OIDC *OIDCConfig
+	// SetupToken, when not empty, is the one-time token of the setup link that
+	// creates the first administrator while there is no user.
+	SetupToken string
 	// SecretKey is the 32-byte PRECIS_SECRET_KEY that seals API keys entered in the admin
 	// pages; without it such keys are refused.
 	SecretKey []byte
@@ -70,6 +83,8 @@ type Handler struct {
 	log      *slog.Logger
 	filesDir string
 	csrf     *http.CrossOriginProtection
+	sessions *scs.SessionManager
+	oidc     *oidcLogin // nil when single sign-on is off
 
 	ops       Ops
 	readiness readiness
@@ -85,6 +100,12 @@ func New(store *storage.Store, jobs JobQueue, cfg Config, logger *slog.Logger) *
 	if logger == nil {
 		logger = slog.Default()
 	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = DefaultSessionLifetime
+	}
 	logger = slog.New(LogHandler(logger.Handler())) // lines logged while serving carry the request id
 	if jobs == nil {
 		jobs = noQueue{}
@@ -96,6 +117,7 @@ func New(store *storage.Store, jobs JobQueue, cfg Config, logger *slog.Logger) *
 		log:      logger,
 		filesDir: filepath.Join(cfg.DataDir, "files"),
 		csrf:     http.NewCrossOriginProtection(),
+		sessions: newSessions(store.Sessions(), cfg, logger),
 	}
 }
 
@@ -106,6 +128,10 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.HTTPErrorHandler = h.HTTPErrorHandler
 	e.Use(h.observe)
 	e.Use(h.secure)
+	e.Use(h.loadSession)
+	e.Use(h.csrfMiddleware())
+	e.Use(h.authenticate)
+	e.Use(h.requireLogin)
 
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
@@ -113,6 +139,13 @@ func (h *Handler) Register(e *echo.Echo) {
 		e.GET("/metrics", echo.WrapHandler(h.ops.Metrics.Handler(h.ops.MetricsToken)))
 	}
 	e.GET(web.StaticPrefix+"*", echo.WrapHandler(web.StaticHandler()))
+	e.GET("/login", h.LoginPage)
+	e.POST("/login", h.Login)
+	e.POST("/logout", h.Logout)
+	e.GET("/setup", h.SetupPage)
+	e.POST("/setup", h.Setup)
+	h.registerOIDC(e)
+	h.registerAccount(e)
 
 	e.GET("/", h.ListDocuments)
 	e.GET("/documents", h.ListDocuments)
@@ -123,6 +156,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/documents/:id/pages/:n", h.PageText)
 	e.GET("/documents/:id/file", h.DownloadFile)
 	e.POST("/documents/:id/password", h.SupplyPassword)
+	e.POST("/documents/:id/delete", h.DeleteDocument)
 	e.POST("/jobs/:id/cancel", h.CancelJob)
 	e.POST("/jobs/:id/retry", h.RetryJob)
 	h.registerClassification(e)

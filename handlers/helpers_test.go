@@ -57,15 +57,33 @@ func (q *fakeQueue) password(docID int64) (string, bool) {
 }
 
 // env is a running web interface over a real SQLite store in a temp dir.
+//
+// Requests go through the real authentication: do sends each request that has
+// no Authorization and no Cookie header with the API token of a test user,
+// created on first use as <name>@example.com and made a member of matter.
+// The header X-Test-User names the user (a staff member unless X-Test-Admin
+// is "1"); without it the request is made by defaultUser (see asStaff), or by
+// "admin" when X-Test-Admin is "1".
 type env struct {
 	e       *echo.Echo
+	h       *Handler
 	store   *storage.Store
 	queue   *fakeQueue
 	dataDir string
 	logs    *bytes.Buffer
+	matter  int64 // the matter the test users are members of
+
+	defaultUser  string // "admin" unless asStaff
+	defaultAdmin bool
+	mu           sync.Mutex
+	tokens       map[string]string // user name -> API token
+	users        map[string]*storage.User
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+// asStaff makes requests without X-Test-* headers come from staff user alice.
+func asStaff(v *env) { v.defaultUser, v.defaultAdmin = "alice", false }
+
+func newEnv(t *testing.T, cfg Config, opts ...func(*env)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := storage.Open(context.Background(), filepath.Join(dir, "precis.db"))
@@ -79,7 +97,79 @@ func newEnv(t *testing.T, cfg Config) *env {
 	h := New(store, q, cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	e := echo.New()
 	h.Register(e)
-	return &env{e: e, store: store, queue: q, dataDir: dir, logs: logs}
+	v := &env{e: e, h: h, store: store, queue: q, dataDir: dir, logs: logs, matter: testMatter(t, store, "C-1", "M-1"),
+		defaultUser: "admin", defaultAdmin: true, tokens: map[string]string{}, users: map[string]*storage.User{}}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
+}
+
+// user returns the test user name (created on first use with the role, and
+// made a member of v.matter) and their API token.
+func (v *env) user(t *testing.T, name string, admin bool) (*storage.User, string) {
+	t.Helper()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if u, ok := v.users[name]; ok {
+		return u, v.tokens[name]
+	}
+	u, tok := testUser(t, v.store, name, admin, v.matter)
+	v.users[name], v.tokens[name] = u, tok
+	return u, tok
+}
+
+// testUser creates user <name>@example.com (admin or staff), makes them a
+// member of matter unless it is 0, and returns them with an API token.
+func testUser(t *testing.T, store *storage.Store, name string, admin bool, matter int64) (*storage.User, string) {
+	t.Helper()
+	ctx := context.Background()
+	role := storage.RoleStaff
+	if admin {
+		role = storage.RoleAdmin
+	}
+	u := &storage.User{Email: name + "@example.com", Role: role}
+	if err := store.CreateUser(ctx, u, "", "test"); err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	if matter != 0 {
+		if err := store.AddMember(ctx, matter, u.ID, "test"); err != nil {
+			t.Fatalf("add member %s: %v", name, err)
+		}
+	}
+	tok, err := store.CreateAPIToken(ctx, u.ID, "test", "test")
+	if err != nil {
+		t.Fatalf("token for %s: %v", name, err)
+	}
+	return u, tok
+}
+
+// testMatter creates a matter with the given numbers.
+func testMatter(t *testing.T, store *storage.Store, client, number string) int64 {
+	t.Helper()
+	m := &storage.Matter{ClientNumber: client, MatterNumber: number, Name: "Matter " + client + "/" + number}
+	if err := store.CreateMatter(context.Background(), m, "test"); err != nil {
+		t.Fatalf("create matter: %v", err)
+	}
+	return m.ID
+}
+
+// authenticate gives req the API token of the user its X-Test-* headers name,
+// unless it carries credentials of its own.
+func (v *env) authenticate(t *testing.T, req *http.Request) {
+	t.Helper()
+	if req.Header.Get("Authorization") != "" || req.Header.Get("Cookie") != "" {
+		return
+	}
+	name, admin := req.Header.Get("X-Test-User"), req.Header.Get("X-Test-Admin") == "1"
+	switch {
+	case name == "" && admin:
+		name = "admin"
+	case name == "":
+		name, admin = v.defaultUser, v.defaultAdmin
+	}
+	_, tok := v.user(t, name, admin)
+	req.Header.Set("Authorization", "Bearer "+tok)
 }
 
 // do serves req; htmx marks it as an htmx request.
@@ -88,6 +178,7 @@ func (v *env) do(t *testing.T, req *http.Request, htmx bool) *httptest.ResponseR
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 	}
+	v.authenticate(t, req)
 	rec := httptest.NewRecorder()
 	v.e.ServeHTTP(rec, req)
 	return rec
@@ -180,7 +271,7 @@ func (v *env) createDocument(t *testing.T, name string) (*storage.Document, *sto
 	ctx := context.Background()
 	sum := sha256.Sum256([]byte(name))
 	d := &storage.Document{SHA256: hex.EncodeToString(sum[:]), Filename: name, StoredName: hex.EncodeToString(sum[:16]) + ".pdf",
-		Size: 1234, ExtractStatus: storage.ExtractPending}
+		Size: 1234, ExtractStatus: storage.ExtractPending, MatterID: v.matter}
 	if _, err := v.store.CreateDocument(ctx, d, "test"); err != nil {
 		t.Fatalf("create document: %v", err)
 	}

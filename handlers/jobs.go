@@ -15,7 +15,7 @@ import (
 // a running one stops at its worker's next check.
 func (h *Handler) CancelJob(c echo.Context) error {
 	return h.jobAction(c, "cancel", func(j *storage.Job) error {
-		return h.store.CancelJob(c.Request().Context(), j.ID, webActor)
+		return h.store.CancelJob(c.Request().Context(), j.ID, actorName(c.Request().Context()))
 	})
 }
 
@@ -23,7 +23,7 @@ func (h *Handler) CancelJob(c echo.Context) error {
 // again and a worker woken for it.
 func (h *Handler) RetryJob(c echo.Context) error {
 	return h.jobAction(c, "retry", func(j *storage.Job) error {
-		if err := h.store.RetryJob(c.Request().Context(), j.ID, webActor); err != nil {
+		if err := h.store.RetryJob(c.Request().Context(), j.ID, actorName(c.Request().Context())); err != nil {
 			return err
 		}
 		h.jobs.Wake()
@@ -42,10 +42,18 @@ func (h *Handler) jobAction(c echo.Context, action string, act func(*storage.Job
 	if err != nil {
 		return err
 	}
+	notFound := storage.Errorf(storage.ENOTFOUND, "There is no job %d that you can change. Go back to the documents list.", id)
 	j, err := h.store.Job(ctx, id)
 	if storage.ErrorCode(err) == storage.ENOTFOUND {
-		return storage.Errorf(storage.ENOTFOUND, "There is no job %d. Go back to the documents list.", id)
+		return notFound
 	} else if err != nil {
+		return err
+	}
+	d, err := h.store.Document(ctx, j.DocumentID)
+	if err != nil {
+		return err
+	}
+	if d, err = h.readable(c, d, notFound); err != nil {
 		return err
 	}
 
@@ -63,8 +71,7 @@ func (h *Handler) jobAction(c echo.Context, action string, act func(*storage.Job
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/documents/%d", j.DocumentID))
 	}
 
-	d, err := h.store.Document(ctx, j.DocumentID)
-	if err != nil {
+	if d, err = h.store.Document(ctx, j.DocumentID); err != nil {
 		return err
 	}
 	v, err := h.progressView(ctx, d)

@@ -39,6 +39,33 @@ func (l *uploadLabel) read(part *multipart.Part) error {
 	return nil
 }
 
+// resolveUploadMatter returns the matter an upload goes into: the one chosen,
+// which must be one of the user's matters, or the user's only matter. A
+// matter the user is not a member of gets the same answer as one that does
+// not exist.
+func (h *Handler) resolveUploadMatter(c echo.Context, m uploadLabel) (int64, error) {
+	ms, err := h.store.UserMatters(c.Request().Context(), current(c).user.ID)
+	if err != nil {
+		return 0, err
+	}
+	if len(ms) == 0 {
+		return 0, &uploadRefusal{http.StatusForbidden, "You are not a member of any matter, so you cannot upload yet. " +
+			"Ask an administrator to add you to the matter these documents belong to. Nothing was uploaded."}
+	}
+	if m.value == "" && len(ms) == 1 {
+		return ms[0].ID, nil
+	}
+	for _, mt := range ms {
+		if strconv.FormatInt(mt.ID, 10) == m.value {
+			return mt.ID, nil
+		}
+	}
+	if m.value == "" {
+		return 0, &uploadRefusal{http.StatusBadRequest, "Choose the matter these documents belong to. Nothing was uploaded."}
+	}
+	return 0, &uploadRefusal{http.StatusBadRequest, "Choose one of your matters for these documents. Nothing was uploaded."}
+}
+
 // resolveUploadLabel returns the label id an upload gets: the one chosen, else the
 // policy's default label. Without a stored policy documents stay unlabelled (0) until the
 // detectors give them the default label.

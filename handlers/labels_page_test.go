@@ -19,7 +19,7 @@ func (v *env) labelledDocument(t *testing.T, name string, labelID int) (*storage
 	ctx := context.Background()
 	sum := sha256.Sum256([]byte(name))
 	d := &storage.Document{SHA256: hex.EncodeToString(sum[:]), Filename: name, StoredName: hex.EncodeToString(sum[:16]) + ".pdf",
-		Size: 10, ExtractStatus: storage.ExtractPending, LabelID: labelID}
+		Size: 10, ExtractStatus: storage.ExtractPending, LabelID: labelID, MatterID: v.matter}
 	if _, err := v.store.CreateDocument(ctx, d, "bob"); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func (v *env) labelledDocument(t *testing.T, name string, labelID int) (*storage
 }
 
 func TestDocumentPageShowsClassification(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader})
+	v := newEnv(t, Config{}, asStaff)
 	ver := v.savePolicy(t, testSettings())
 	ctx := context.Background()
 	d, _ := v.labelledDocument(t, "nda.pdf", 2)
@@ -130,7 +130,7 @@ func TestDocumentPageShowsClassification(t *testing.T) {
 }
 
 func TestChangeLabel(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader})
+	v := newEnv(t, Config{}, asStaff)
 	v.savePolicy(t, testSettings())
 	d, _ := v.labelledDocument(t, "lease.pdf", 2) // Internal
 	path := fmt.Sprintf("/documents/%d/label", d.ID)
@@ -156,7 +156,7 @@ func TestChangeLabel(t *testing.T) {
 			t.Errorf("notice %q", text(testID(doc, "label-notice")))
 		}
 		last := testID(doc, "label-change").Last()
-		if text(last.Find(`[data-testid="label-change-actor"]`)) != "alice" || text(last.Find(`[data-testid="label-change-source"]`)) != "user" {
+		if text(last.Find(`[data-testid="label-change-actor"]`)) != "alice@example.com" || text(last.Find(`[data-testid="label-change-source"]`)) != "user" {
 			t.Errorf("history row %q", text(last))
 		}
 	})
@@ -198,7 +198,7 @@ func TestChangeLabel(t *testing.T) {
 		}
 		changes, _ := v.store.LabelChanges(context.Background(), d.ID)
 		last := changes[len(changes)-1]
-		if last.Actor != "root" || last.Source != storage.LabelByAdmin || last.Reason != "published on the website" {
+		if last.Actor != "root@example.com" || last.Source != storage.LabelByAdmin || last.Reason != "published on the website" {
 			t.Errorf("change %+v", last)
 		}
 	})

@@ -12,22 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"precis/storage"
 	"precis/summarize"
 	"precis/summarize/policy"
 )
-
-// byHeader identifies the request by its X-Test-User header; X-Test-Admin: 1 makes it an
-// administrator. Without the header it is staff user "alice".
-func byHeader(c echo.Context) (string, bool) {
-	user := c.Request().Header.Get("X-Test-User")
-	if user == "" {
-		user = "alice"
-	}
-	return user, c.Request().Header.Get("X-Test-Admin") == "1"
-}
 
 // testSettings is the default policy over one on-prem Ollama and an admin cloud provider
 // allowed, redacted, for Public.
@@ -92,7 +80,7 @@ func labelledUpload(t *testing.T, label string, f upload) *http.Request {
 }
 
 func TestUploadWithLabel(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader})
+	v := newEnv(t, Config{}, asStaff)
 	v.savePolicy(t, testSettings())
 
 	sel := testID(parse(t, v.get(t, "/", false)), "upload-label")
@@ -112,7 +100,7 @@ func TestUploadWithLabel(t *testing.T) {
 		rec := v.do(t, labelledUpload(t, c.field, upload{c.file, []byte("%PDF-1.4 " + c.file)}), false)
 		wantStatus(t, rec, http.StatusSeeOther)
 	}
-	rows, err := v.store.ListDocuments(context.Background())
+	rows, err := v.store.ListDocuments(context.Background(), storage.DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +115,7 @@ func TestUploadWithLabel(t *testing.T) {
 				t.Errorf("%s: label %q, want %q", c.file, got, c.want)
 			}
 			changes, _ := v.store.LabelChanges(context.Background(), r.ID)
-			if len(changes) != 1 || changes[0].Source != storage.LabelByUpload || changes[0].Actor != "alice" {
+			if len(changes) != 1 || changes[0].Source != storage.LabelByUpload || changes[0].Actor != "alice@example.com" {
 				t.Errorf("%s: history %+v, want one upload change by alice", c.file, changes)
 			}
 			row := list.Find(fmt.Sprintf(`[data-testid="document-row"][data-document-id="%d"]`, r.ID))
@@ -151,7 +139,7 @@ func TestUploadUnknownLabelRefused(t *testing.T) {
 	}
 	rec := v.do(t, labelledUpload(t, "99", upload{"b.pdf", []byte("%PDF-1.4 b")}), false)
 	wantStatus(t, rec, http.StatusBadRequest)
-	if rows, _ := v.store.ListDocuments(context.Background()); len(rows) != 0 {
+	if rows, _ := v.store.ListDocuments(context.Background(), storage.DocumentFilter{}); len(rows) != 0 {
 		t.Errorf("documents stored: %d", len(rows))
 	}
 	if files := v.filesIn(t); len(files) != 0 {
@@ -165,7 +153,7 @@ func TestUploadWithoutPolicyStaysUnlabelled(t *testing.T) {
 		t.Error("a label select without a policy")
 	}
 	wantStatus(t, v.do(t, uploadRequest(t, upload{"a.pdf", []byte("%PDF-1.4 a")}), false), http.StatusSeeOther)
-	rows, _ := v.store.ListDocuments(context.Background())
+	rows, _ := v.store.ListDocuments(context.Background(), storage.DocumentFilter{})
 	if len(rows) != 1 || rows[0].LabelID != 0 {
 		t.Fatalf("rows %+v", rows)
 	}
@@ -176,13 +164,13 @@ func TestUploadWithoutPolicyStaysUnlabelled(t *testing.T) {
 }
 
 func TestReuploadRaisesTheLabel(t *testing.T) {
-	v := newEnv(t, Config{Identify: byHeader})
+	v := newEnv(t, Config{}, asStaff)
 	v.savePolicy(t, testSettings())
 	file := upload{"nda.pdf", []byte("%PDF-1.4 the same file")}
 	for _, label := range []string{"Public", "Privileged", "Internal"} {
 		wantStatus(t, v.do(t, labelledUpload(t, label, file), false), http.StatusSeeOther)
 	}
-	rows, _ := v.store.ListDocuments(context.Background())
+	rows, _ := v.store.ListDocuments(context.Background(), storage.DocumentFilter{})
 	if len(rows) != 1 || rows[0].LabelID != 4 {
 		t.Fatalf("documents %+v, want one labelled Privileged", rows)
 	}

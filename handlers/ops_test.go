@@ -25,9 +25,11 @@ import (
 
 // opsEnv is a web interface with operational settings, logging JSON lines into logs.
 type opsEnv struct {
-	e     *echo.Echo
-	store *storage.Store
-	logs  *syncBuf
+	e      *echo.Echo
+	store  *storage.Store
+	logs   *syncBuf
+	matter int64
+	token  string // an admin's API token, sent with every request but /metrics
 }
 
 // syncBuf is a log sink the server goroutines and the test share.
@@ -89,11 +91,16 @@ func newOpsEnv(t *testing.T, ops Ops) *opsEnv {
 	h.SetOps(ops)
 	e := echo.New()
 	h.Register(e)
-	return &opsEnv{e: e, store: store, logs: logs}
+	matter := testMatter(t, store, "C-1", "M-1")
+	_, tok := testUser(t, store, "ops", true, matter)
+	return &opsEnv{e: e, store: store, logs: logs, matter: matter, token: tok}
 }
 
 func (v *opsEnv) get(path string, header ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if path != "/metrics" {
+		req.Header.Set("Authorization", "Bearer "+v.token)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -255,7 +262,8 @@ func TestMetricsContent(t *testing.T) {
 	v := newOpsEnv(t, Ops{Metrics: m, MetricsToken: token})
 	ctx := context.Background()
 	for _, name := range []string{"a", "b"} {
-		d := &storage.Document{SHA256: strings.Repeat(name, 64), Filename: name + ".pdf", StoredName: name + ".pdf", Size: 1}
+		d := &storage.Document{SHA256: strings.Repeat(name, 64), Filename: name + ".pdf", StoredName: name + ".pdf", Size: 1,
+			MatterID: v.matter}
 		if _, err := v.store.CreateDocument(ctx, d, "test"); err != nil {
 			t.Fatal(err)
 		}

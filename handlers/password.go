@@ -68,13 +68,13 @@ func (h *Handler) SupplyPassword(c echo.Context) error {
 // requeueWithPassword resets the document's extraction and queues its job again: the
 // latest one when it failed or was cancelled, a new one otherwise.
 func (h *Handler) requeueWithPassword(ctx context.Context, docID int64, j *storage.Job) error {
-	if err := h.store.ResetExtraction(ctx, docID, webActor); err != nil {
+	if err := h.store.ResetExtraction(ctx, docID, actorName(ctx)); err != nil {
 		return err
 	}
 	if j != nil && (j.Status == storage.JobFailed || j.Status == storage.JobCancelled) {
-		return h.store.RetryJob(ctx, j.ID, webActor)
+		return h.store.RetryJob(ctx, j.ID, actorName(ctx))
 	}
-	_, err := h.store.CreateJob(ctx, docID, webActor)
+	_, err := h.store.CreateJob(ctx, docID, actorName(ctx))
 	return err
 }
 

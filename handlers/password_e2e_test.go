@@ -95,7 +95,9 @@ func TestPasswordEndToEnd(t *testing.T) {
 	stopped := make(chan struct{})
 	go func() { runner.Run(runCtx); close(stopped) }()
 	t.Cleanup(func() { stop(); <-stopped })
+	_, token := testUser(t, store, "pat", false, testMatter(t, store, "C-1", "M-1"))
 	serve := func(req *http.Request) *httptest.ResponseRecorder {
+		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)
 		return rec
@@ -109,7 +111,7 @@ func TestPasswordEndToEnd(t *testing.T) {
 		t.Fatalf("upload: %d %s", rec.Code, rec.Body.String())
 	}
 	byName := func() map[string]storage.DocumentRow {
-		rows, err := store.ListDocuments(ctx)
+		rows, err := store.ListDocuments(ctx, storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,14 +49,18 @@ func (r *uploadRefusal) Error() string { return r.message }
 // a plain form post a redirect to /.
 func (h *Handler) CreateDocuments(c echo.Context) error {
 	ctx := c.Request().Context()
-	var label uploadLabel
-	files, err := h.receive(c, &label)
+	var label, matter uploadLabel
+	files, err := h.receive(c, &label, &matter)
 	defer func() {
 		for _, f := range files {
 			_ = os.Remove(f.tmpPath) // no-op for files already kept
 		}
 	}()
 	var labelID int
+	var matterID int64
+	if err == nil {
+		matterID, err = h.resolveUploadMatter(c, matter)
+	}
 	if err == nil {
 		labelID, err = h.resolveUploadLabel(ctx, label)
 	}
@@ -76,7 +80,7 @@ func (h *Handler) CreateDocuments(c echo.Context) error {
 	}()
 	var duplicates []string
 	for _, f := range files {
-		doc, existing, err := h.keep(ctx, f, labelID, actor)
+		doc, existing, err := h.keep(ctx, f, matterID, labelID, actor)
 		if err == nil && existing {
 			err = h.raiseOnReupload(ctx, doc, labelID, actor)
 		}
@@ -100,7 +104,7 @@ func (h *Handler) CreateDocuments(c echo.Context) error {
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/?uploaded=%d&duplicates=%d", created, len(duplicates)))
 	}
-	v, err := h.documentsView(ctx)
+	v, err := h.documentsView(c)
 	if err != nil {
 		return err
 	}
@@ -109,9 +113,9 @@ func (h *Handler) CreateDocuments(c echo.Context) error {
 }
 
 // receive streams the "files" parts of the request to temporary files and
-// reads the "label" field into label. It returns what it received so far even
-// with an error, for cleanup.
-func (h *Handler) receive(c echo.Context, label *uploadLabel) ([]received, error) {
+// reads the "label" and "matter" fields, which come before the files. It
+// returns what it received so far even with an error, for cleanup.
+func (h *Handler) receive(c echo.Context, label, matter *uploadLabel) ([]received, error) {
 	req := c.Request()
 	limit := h.cfg.MaxUploadBytes*maxFilesPerUpload + 1<<20 // files plus multipart overhead
 	tooLarge := &uploadRefusal{http.StatusRequestEntityTooLarge, fmt.Sprintf(
@@ -141,8 +145,9 @@ func (h *Handler) receive(c echo.Context, label *uploadLabel) ([]received, error
 			return files, &uploadRefusal{http.StatusBadRequest,
 				"The upload arrived incomplete. Nothing was uploaded; try again."}
 		}
-		if part.FormName() == "label" && part.FileName() == "" {
-			if err := label.read(part); err != nil {
+		if field := map[string]*uploadLabel{"label": label, "matter": matter}[part.FormName()]; field != nil &&
+			part.FileName() == "" {
+			if err := field.read(part); err != nil {
 				drain(req.Body)
 				return files, err
 			}
@@ -209,7 +214,7 @@ func (h *Handler) receiveFile(part *multipart.Part) (received, error) {
 // keep renames a received file to a generated name and records it with the
 // label, by actor. When the same file was uploaded before, the new copy is
 // deleted and the existing document returned (its label unchanged).
-func (h *Handler) keep(ctx context.Context, f received, labelID int, actor string) (*storage.Document, bool, error) {
+func (h *Handler) keep(ctx context.Context, f received, matterID int64, labelID int, actor string) (*storage.Document, bool, error) {
 	stored, err := storedName()
 	if err != nil {
 		return nil, false, err
@@ -220,7 +225,7 @@ func (h *Handler) keep(ctx context.Context, f received, labelID int, actor strin
 	}
 	d := &storage.Document{
 		SHA256: f.sha256, Filename: f.filename, StoredName: stored, Size: f.size,
-		ExtractStatus: storage.ExtractPending, LabelID: labelID,
+		ExtractStatus: storage.ExtractPending, LabelID: labelID, MatterID: matterID,
 	}
 	existing, err := h.store.CreateDocument(ctx, d, actor)
 	if err != nil || existing {
@@ -242,7 +247,7 @@ func (h *Handler) queue(ctx context.Context, d *storage.Document, existing bool)
 			return false, err
 		}
 	}
-	if _, err := h.store.CreateJob(ctx, d.ID, webActor); err != nil {
+	if _, err := h.store.CreateJob(ctx, d.ID, actorName(ctx)); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -257,7 +262,7 @@ func (h *Handler) refuseUpload(c echo.Context, r *uploadRefusal) error {
 		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return render(c, r.status, web.UploadMessageBox(msg, false))
 	}
-	v, err := h.documentsView(c.Request().Context())
+	v, err := h.documentsView(c)
 	if err != nil {
 		return err
 	}

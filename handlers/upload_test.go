@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"precis/storage"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func TestUploadSeveralFiles(t *testing.T) {
 				t.Errorf("stored name %q is not a generated name", n)
 			}
 		}
-		rows, err := v.store.ListDocuments(context.Background())
+		rows, err := v.store.ListDocuments(context.Background(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestUploadTooLarge(t *testing.T) {
 		if files := v.filesIn(t); len(files) != 0 {
 			t.Errorf("files left behind: %v", files)
 		}
-		if rows, _ := v.store.ListDocuments(context.Background()); len(rows) != 0 {
+		if rows, _ := v.store.ListDocuments(context.Background(), storage.DocumentFilter{}); len(rows) != 0 {
 			t.Errorf("documents created: %d", len(rows))
 		}
 		if v.queue.wakes.Load() != 0 {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"github.com/labstack/echo/v4"
 
 	"precis/storage"
 	"precis/web"
@@ -123,9 +124,14 @@ func (h *Handler) documentView(ctx context.Context, d *storage.Document) (web.Do
 	if err != nil {
 		return web.DocumentView{}, err
 	}
+	m, err := h.store.Matter(ctx, d.MatterID)
+	if err != nil {
+		return web.DocumentView{}, err
+	}
 	return web.DocumentView{
 		ID: d.ID, Filename: d.Filename, Size: d.Size, Pages: d.PageCount,
 		SHA256: d.SHA256, CreatedAt: d.CreatedAt, Progress: p, Classification: cl,
+		Matter: m.Title(), LegalHold: m.LegalHold, HoldReason: m.HoldReason,
 	}, nil
 }
 
@@ -146,9 +152,16 @@ func summaryView(d *storage.Document, s *storage.Summary) web.SummaryView {
 	return v
 }
 
-// documentsView lists all documents with their status.
-func (h *Handler) documentsView(ctx context.Context) (web.DocumentsView, error) {
-	rows, err := h.store.ListDocuments(ctx)
+// documentsView lists the documents the signed-in user may read, with their
+// status, and the matters they may upload into.
+func (h *Handler) documentsView(c echo.Context) (web.DocumentsView, error) {
+	ctx := c.Request().Context()
+	p := current(c)
+	filter := storage.DocumentFilter{MemberID: p.user.ID}
+	if p.admin() && h.cfg.AdminSeesContent {
+		filter.MemberID = 0
+	}
+	rows, err := h.store.ListDocuments(ctx, filter)
 	if err != nil {
 		return web.DocumentsView{}, err
 	}
@@ -158,12 +171,36 @@ func (h *Handler) documentsView(ctx context.Context) (web.DocumentsView, error) 
 		return v, err
 	}
 	v.Labels = uploadChoice(pol)
+	mine, err := h.store.UserMatters(ctx, p.user.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, m := range mine {
+		v.Matters = append(v.Matters, web.MatterItem{ID: m.ID, Title: m.Title(), LegalHold: m.LegalHold})
+	}
+	titles, err := h.matterTitles(ctx)
+	if err != nil {
+		return v, err
+	}
 	for i := range rows {
 		d := &rows[i].Document
 		v.Items = append(v.Items, web.DocumentItem{
-			ID: d.ID, Filename: d.Filename, Size: d.Size, Pages: d.PageCount,
+			ID: d.ID, Filename: d.Filename, Size: d.Size, Pages: d.PageCount, Matter: titles[d.MatterID],
 			Status: documentStatus(d, rows[i].Job), CreatedAt: d.CreatedAt, Label: labelName(pol, d.LabelID),
 		})
 	}
 	return v, nil
+}
+
+// matterTitles maps every matter's id to its title.
+func (h *Handler) matterTitles(ctx context.Context) (map[int64]string, error) {
+	ms, err := h.store.Matters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	titles := make(map[int64]string, len(ms))
+	for _, m := range ms {
+		titles[m.ID] = m.Title()
+	}
+	return titles, nil
 }

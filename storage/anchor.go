@@ -338,7 +338,7 @@ func (s *Store) VerifyAudit(ctx context.Context, anchors []Anchor) (*AuditReport
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `
-		SELECT seq, at, actor, action, object_type, object_id, outcome, details, prev_hash, hash
+		SELECT `+auditColumns+`
 		FROM audit_events
 		ORDER BY seq`)
 	if err != nil {
@@ -352,10 +352,10 @@ func (s *Store) VerifyAudit(ctx context.Context, anchors []Anchor) (*AuditReport
 		return rep, nil
 	}
 	for rows.Next() {
-		var seq, objectID int64
-		var at, actor, action, objectType, outcome, details, prevHash, hash string
+		var seq, objectID, matterID int64
+		var at, actor, action, objectType, outcome, details, prevHash, hash, role, addr string
 		if err := rows.Scan(&seq, &at, &actor, &action, &objectType, &objectID,
-			&outcome, &details, &prevHash, &hash); err != nil {
+			&outcome, &details, &prevHash, &hash, &role, &addr, &matterID); err != nil {
 			return nil, fmt.Errorf("verify audit: scan: %w", err)
 		}
 		rep.Events++
@@ -371,7 +371,7 @@ func (s *Store) VerifyAudit(ctx context.Context, anchors []Anchor) (*AuditReport
 			rep.Problem = &AuditProblem{Seq: seq, Reason: fmt.Sprintf(
 				"its prev_hash does not match the hash of seq %d: seq %d was rewritten with a recomputed hash, or this row's prev_hash was changed",
 				seq-1, seq-1)}
-		case AuditHash(prevHash, seq, at, actor, action, objectType, objectID, outcome, details) != hash:
+		case AuditHash(prevHash, seq, at, actor, action, objectType, objectID, outcome, details, role, addr, matterID) != hash:
 			rep.Problem = &AuditProblem{Seq: seq, Reason: "its hash does not match its contents: the row was edited after it was written"}
 		default:
 			rep.Problem = v.pass(seq, hash)

@@ -47,10 +47,11 @@ func rehash(t *testing.T, db *sql.DB, from int64) {
 		t.Fatal(err)
 	}
 	type row struct {
-		seq, objectID                                   int64
-		at, actor, action, objectType, outcome, details string
+		seq, objectID, matterID                                     int64
+		at, actor, action, objectType, outcome, details, role, addr string
 	}
-	rows, err := db.Query(`SELECT seq, at, actor, action, object_type, object_id, outcome, details
+	rows, err := db.Query(`SELECT seq, at, actor, action, object_type, object_id, outcome, details,
+		actor_role, source_addr, matter_id
 		FROM audit_events WHERE seq >= ? ORDER BY seq`, from)
 	if err != nil {
 		t.Fatal(err)
@@ -58,14 +59,16 @@ func rehash(t *testing.T, db *sql.DB, from int64) {
 	var all []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.action, &r.objectType, &r.objectID, &r.outcome, &r.details); err != nil {
+		if err := rows.Scan(&r.seq, &r.at, &r.actor, &r.action, &r.objectType, &r.objectID, &r.outcome, &r.details,
+			&r.role, &r.addr, &r.matterID); err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, r)
 	}
 	rows.Close()
 	for _, r := range all {
-		h := AuditHash(prev, r.seq, r.at, r.actor, r.action, r.objectType, r.objectID, r.outcome, r.details)
+		h := AuditHash(prev, r.seq, r.at, r.actor, r.action, r.objectType, r.objectID, r.outcome, r.details,
+			r.role, r.addr, r.matterID)
 		mustExec(t, db, `UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?`, prev, h, r.seq)
 		prev = h
 	}
@@ -103,6 +106,15 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 		{"edited row", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `UPDATE audit_events SET actor = 'mallory' WHERE seq = 5`)
 		}, 5, 0, "the row was edited"},
+		{"role added", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE audit_events SET actor_role = 'admin' WHERE seq = 5`)
+		}, 5, 0, "the row was edited"},
+		{"source address added", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE audit_events SET source_addr = '203.0.113.9' WHERE seq = 5`)
+		}, 5, 0, "the row was edited"},
+		{"matter removed, so the row looks older than 0006", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE audit_events SET matter_id = 0 WHERE seq = 5`)
+		}, 5, 0, "the row was edited"},
 		{"deleted row", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `DELETE FROM audit_events WHERE seq = 5`)
 		}, 5, 0, "row 5 is missing: it was deleted"},
@@ -111,20 +123,26 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 		}, 5, 0, "rows 5 to 6 are missing"},
 		{"edited row with its own hash recomputed", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `UPDATE audit_events SET actor = 'mallory' WHERE seq = 6`)
-			var prev, at, actor, action, typ, outcome, details string
-			var oid int64
-			if err := db.QueryRow(`SELECT prev_hash, at, actor, action, object_type, object_id, outcome, details
-				FROM audit_events WHERE seq = 6`).Scan(&prev, &at, &actor, &action, &typ, &oid, &outcome, &details); err != nil {
+			var prev, at, actor, action, typ, outcome, details, role, addr string
+			var oid, matter int64
+			if err := db.QueryRow(`SELECT prev_hash, at, actor, action, object_type, object_id, outcome, details,
+				actor_role, source_addr, matter_id
+				FROM audit_events WHERE seq = 6`).Scan(&prev, &at, &actor, &action, &typ, &oid, &outcome, &details,
+				&role, &addr, &matter); err != nil {
 				t.Fatal(err)
 			}
 			mustExec(t, db, `UPDATE audit_events SET hash = ? WHERE seq = 6`,
-				AuditHash(prev, 6, at, actor, action, typ, oid, outcome, details))
+				AuditHash(prev, 6, at, actor, action, typ, oid, outcome, details, role, addr, matter))
 		}, 7, 0, "prev_hash does not match the hash of seq 6"},
 		{"rows removed from the end", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `DELETE FROM audit_events WHERE seq > 8`)
 		}, 0, 3, "the log ends at seq 8, before this anchor: rows 9 to 10 were removed from the end"},
 		{"chain recomputed after an edit", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `UPDATE audit_events SET details = '{"filename":"forged.pdf"}' WHERE seq = 5`)
+			rehash(t, db, 5)
+		}, 8, 2, "so the change is in rows 4 to 8"},
+		{"chain recomputed after moving a row to another matter", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE audit_events SET matter_id = matter_id + 1 WHERE seq = 5`)
 			rehash(t, db, 5)
 		}, 8, 2, "so the change is in rows 4 to 8"},
 		{"row deleted, later rows renumbered and chain recomputed", func(t *testing.T, db *sql.DB) {

@@ -185,6 +185,21 @@ func (s *Store) RecentFailures(ctx context.Context, key string, since time.Time)
 	return n, nil
 }
 
+// FailuresSinceSuccess counts the failed login attempts under key at or after
+// since and after the key's last successful attempt: signing in correctly
+// clears an account's count.
+func (s *Store) FailuresSinceSuccess(ctx context.Context, key string, since time.Time) (int, error) {
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, `
+		SELECT count(*) FROM login_attempts
+		WHERE key = ?1 AND at >= ?2 AND success = 0
+		  AND at > coalesce((SELECT max(at) FROM login_attempts WHERE key = ?1 AND success = 1), '')`,
+		key, formatTime(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("login failures since success: %w", err)
+	}
+	return n, nil
+}
+
 // PruneLoginAttempts deletes the attempts recorded before before and returns
 // how many it deleted.
 func (s *Store) PruneLoginAttempts(ctx context.Context, before time.Time) (int64, error) {

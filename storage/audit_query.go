@@ -27,10 +27,13 @@ type AuditFilter struct {
 	// DocumentID matches the events about one document: those of the document
 	// itself, those whose details name it ("document_id"), and those of its jobs.
 	DocumentID int64
-	From       time.Time // events at or after From
-	To         time.Time // events before To
-	BeforeSeq  int64     // events with seq < BeforeSeq: the next page after a page ending at that seq
-	Limit      int       // page size; 0 means DefaultAuditPage, at most MaxAuditPage
+	// MatterID matches the events about one matter (the matter_id column,
+	// which appendAudit fills; events written before it did have none).
+	MatterID  int64
+	From      time.Time // events at or after From
+	To        time.Time // events before To
+	BeforeSeq int64     // events with seq < BeforeSeq: the next page after a page ending at that seq
+	Limit     int       // page size; 0 means DefaultAuditPage, at most MaxAuditPage
 }
 
 // where returns the WHERE clause of f (with a leading "WHERE", or "") and its
@@ -62,6 +65,9 @@ func (f AuditFilter) where() (string, []any) {
 			OR (object_type = 'job' AND object_id IN (SELECT id FROM jobs WHERE document_id = ?)))`,
 			f.DocumentID, f.DocumentID, f.DocumentID)
 	}
+	if f.MatterID != 0 {
+		add("matter_id = ?", f.MatterID)
+	}
 	// at is stored as fixed-width UTC text (formatTime), so text order is time order.
 	if !f.From.IsZero() {
 		add("at >= ?", formatTime(f.From))
@@ -91,7 +97,7 @@ func (s *Store) QueryAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, er
 	}
 	where, args := f.where()
 	rows, err := s.rdb.QueryContext(ctx, `
-		SELECT seq, at, actor, action, object_type, object_id, outcome, details, prev_hash, hash
+		SELECT `+auditColumns+`
 		FROM audit_events
 		`+where+`
 		ORDER BY seq DESC
@@ -107,15 +113,19 @@ func (s *Store) QueryAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, er
 	return events, nil
 }
 
-// scanAuditEvents reads every row of an audit_events query selecting all ten
-// columns in table order.
+// auditColumns are the columns scanAuditEvents reads, in its order.
+const auditColumns = `seq, at, actor, action, object_type, object_id, outcome, details, prev_hash, hash,
+	actor_role, source_addr, matter_id`
+
+// scanAuditEvents reads every row of an audit_events query selecting
+// auditColumns.
 func scanAuditEvents(rows *sql.Rows) ([]AuditEvent, error) {
 	var events []AuditEvent
 	for rows.Next() {
 		var ev AuditEvent
 		var at, details string
 		if err := rows.Scan(&ev.Seq, &at, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID,
-			&ev.Outcome, &details, &ev.PrevHash, &ev.Hash); err != nil {
+			&ev.Outcome, &details, &ev.PrevHash, &ev.Hash, &ev.Role, &ev.Addr, &ev.MatterID); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		var err error

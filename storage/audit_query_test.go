@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -179,5 +180,69 @@ func TestQueryAuditPaging(t *testing.T) {
 	}
 	if want := []string{"test.a0", "test.a1", "test.a2"}; !slices.Equal(actions, want) {
 		t.Errorf("AuditActions = %v, want %v", actions, want)
+	}
+}
+
+func TestQueryAuditByMatter(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	matterA := testMatter(t, s) // inserted without an event
+	other := &Matter{ClientNumber: "C-9", MatterNumber: "M-2", Name: "Other"}
+	if err := s.CreateMatter(ctx, other, "admin"); err != nil { // seq 1
+		t.Fatal(err)
+	}
+	matterB := other.ID
+	docA := testDocument(t, s, "a") // seq 2
+	docB := &Document{SHA256: strings.Repeat("b", 64), Filename: "b.pdf", StoredName: "b.pdf", MatterID: matterB}
+	if _, err := s.CreateDocument(ctx, docB, "bob"); err != nil { // seq 3
+		t.Fatal(err)
+	}
+	if _, err := s.CreateJob(ctx, docB.ID, "bob"); err != nil { // seq 4
+		t.Fatal(err)
+	}
+	for _, ev := range []AuditEvent{
+		{Actor: "carol", Action: "summary.export", ObjectType: "export", Details: map[string]any{"document_id": docA.ID}}, // seq 5
+		{Actor: "admin", Action: "policy.change", ObjectType: "policy", ObjectID: 2},                                      // seq 6
+	} {
+		if err := appendTestEvent(t, ctx, s, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tests := []struct {
+		name string
+		f    AuditFilter
+		want []int64
+	}{
+		{"matter A", AuditFilter{MatterID: matterA}, []int64{5, 2}},
+		{"matter B", AuditFilter{MatterID: matterB}, []int64{4, 3, 1}},
+		{"matter B and action", AuditFilter{MatterID: matterB, Action: "job.create"}, []int64{4}},
+		{"matter B and actor", AuditFilter{MatterID: matterB, Actor: "admin"}, []int64{1}},
+		{"matter A, document B", AuditFilter{MatterID: matterA, DocumentID: docB.ID}, []int64{}},
+		{"matter B, page before seq 4", AuditFilter{MatterID: matterB, BeforeSeq: 4, Limit: 1}, []int64{3}},
+		{"unknown matter", AuditFilter{MatterID: 12345}, []int64{}},
+		{"no matter filter", AuditFilter{}, []int64{6, 5, 4, 3, 2, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.QueryAudit(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(seqs(got), tt.want) {
+				t.Errorf("seqs = %v, want %v", seqs(got), tt.want)
+			}
+		})
+	}
+
+	got, err := s.QueryAudit(ctx, AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMatter := map[int64]int64{1: matterB, 2: matterA, 3: matterB, 4: matterB, 5: matterA, 6: 0}
+	for _, ev := range got {
+		if ev.MatterID != wantMatter[ev.Seq] {
+			t.Errorf("seq %d reads matter %d, want %d", ev.Seq, ev.MatterID, wantMatter[ev.Seq])
+		}
 	}
 }

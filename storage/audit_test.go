@@ -2,8 +2,14 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,7 +29,7 @@ func runEveryAction(t *testing.T, s *Store) []string {
 		}
 	}
 	d := testDocument(t, s, "contract")
-	dup := &Document{SHA256: d.SHA256, Filename: "copy.pdf", StoredName: "copy.pdf"}
+	dup := &Document{SHA256: d.SHA256, Filename: "copy.pdf", StoredName: "copy.pdf", MatterID: d.MatterID}
 	_, err := s.CreateDocument(ctx, dup, "bob")
 	must(err)
 	must(s.SaveExtraction(ctx, d.ID, ExtractOK, "", []Page{{Number: 1, Text: secret, Status: PageOK}}))
@@ -80,14 +86,19 @@ func TestAuditChainCoversEveryAction(t *testing.T) {
 	}
 	var got []string
 	prev := ZeroHash
+	matter := testMatter(t, s)
 	for i, ev := range events {
 		got = append(got, ev.Action)
+		// Every action is on a document, a job or a summary of matter T/1.
+		if ev.MatterID != matter {
+			t.Errorf("event %d (%s %s %d): matter %d, want %d", ev.Seq, ev.Action, ev.ObjectType, ev.ObjectID, ev.MatterID, matter)
+		}
 		details, _ := json.Marshal(ev.Details)
 		if ev.Seq != int64(i+1) || ev.PrevHash != prev || !ev.At.Equal(clk.Now()) {
 			t.Errorf("event %d: seq %d prev %s at %v; want seq %d prev %s", i, ev.Seq, ev.PrevHash, ev.At, i+1, prev)
 		}
 		if ev.Hash != AuditHash(ev.PrevHash, ev.Seq, formatTime(ev.At), ev.Actor, ev.Action, ev.ObjectType,
-			ev.ObjectID, ev.Outcome, string(details)) {
+			ev.ObjectID, ev.Outcome, string(details), ev.Role, ev.Addr, ev.MatterID) {
 			t.Errorf("event %d (%s): hash does not match its fields", ev.Seq, ev.Action)
 		}
 		if strings.Contains(string(details), secret) {
@@ -163,8 +174,8 @@ func TestActionRolledBackWhenAuditFails(t *testing.T) {
 		action func(s *Store, doc *Document, job *Job) error
 		count  string // counts the action's rows; must not change
 	}{
-		{"upload", func(s *Store, _ *Document, _ *Job) error {
-			_, err := s.CreateDocument(ctx, &Document{SHA256: strings.Repeat("c", 64), Filename: "n.pdf", StoredName: "n.pdf"}, "alice")
+		{"upload", func(s *Store, doc *Document, _ *Job) error {
+			_, err := s.CreateDocument(ctx, &Document{SHA256: strings.Repeat("c", 64), Filename: "n.pdf", StoredName: "n.pdf", MatterID: doc.MatterID}, "alice")
 			return err
 		}, `SELECT COUNT(*) FROM documents`},
 		{"extraction", func(s *Store, doc *Document, _ *Job) error {
@@ -212,5 +223,205 @@ func TestActionRolledBackWhenAuditFails(t *testing.T) {
 				t.Fatalf("%s: %d rows before, %d after a failed action", tt.count, before, after)
 			}
 		})
+	}
+}
+
+// hashFields is the documented encoding of AuditHash, written out
+// independently of it: SHA-256 of the fields joined by "\n".
+func hashFields(fields ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(fields, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+func TestAuditHashEncoding(t *testing.T) {
+	const at = "2025-03-01T09:00:00.000000000Z"
+	nine := []string{ZeroHash, "7", at, "alice", "document.upload", "document", "12", "ok", `{"size":3}`}
+	if got, want := AuditHash(ZeroHash, 7, at, "alice", "document.upload", "document", 12, "ok", `{"size":3}`, "", "", 0),
+		hashFields(nine...); got != want {
+		t.Errorf("row without role, address and matter = %s, want the nine-field hash %s", got, want)
+	}
+	for _, tt := range []struct {
+		role, addr string
+		matter     int64
+	}{
+		{"staff", "", 0},
+		{"", "192.0.2.7", 0},
+		{"", "", 4},
+		{"admin", "2001:db8::1", 40},
+	} {
+		got := AuditHash(ZeroHash, 7, at, "alice", "document.upload", "document", 12, "ok", `{"size":3}`, tt.role, tt.addr, tt.matter)
+		want := hashFields(append(nine[:9:9], tt.role, tt.addr, strconv.FormatInt(tt.matter, 10))...)
+		if got != want {
+			t.Errorf("role %q addr %q matter %d: hash %s, want the twelve-field hash %s", tt.role, tt.addr, tt.matter, got, want)
+		}
+		if got == hashFields(nine...) {
+			t.Errorf("role %q addr %q matter %d: hash is the nine-field one", tt.role, tt.addr, tt.matter)
+		}
+	}
+}
+
+// TestMigrateAuditContextKeepsOldChain applies 0006 to a database whose log was
+// written before it: the old rows and their anchor still verify, and new rows
+// chain on with the twelve-field hash.
+func TestMigrateAuditContextKeepsOldChain(t *testing.T) {
+	ctx := context.Background()
+	s, clk := newTestStore(t)
+	matter := testMatter(t, s)
+	// Put the database back to 0005: drop the new columns, forget the migration.
+	for _, q := range []string{
+		`DROP INDEX audit_events_matter`, `ALTER TABLE audit_events DROP COLUMN actor_role`,
+		`ALTER TABLE audit_events DROP COLUMN source_addr`, `ALTER TABLE audit_events DROP COLUMN matter_id`,
+		`DELETE FROM schema_migrations WHERE version = '0006_audit_context'`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// Rows as the code before 0006 wrote them, hashed over nine fields.
+	prev := ZeroHash
+	for seq := int64(1); seq <= 3; seq++ {
+		at := formatTime(clk.Now())
+		details := fmt.Sprintf(`{"matter_id":%d,"size":%d}`, matter, seq)
+		hash := hashFields(prev, strconv.FormatInt(seq, 10), at, "alice", "document.upload", "document",
+			strconv.FormatInt(seq, 10), "ok", details)
+		if _, err := s.db.ExecContext(ctx, `
+			INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, outcome, details, prev_hash, hash)
+			VALUES (?, ?, 'alice', 'document.upload', 'document', ?, 'ok', ?, ?, ?)`, seq, at, seq, details, prev, hash); err != nil {
+			t.Fatal(err)
+		}
+		prev = hash
+	}
+	anchors := filepath.Join(t.TempDir(), "anchors.log")
+	if a, _, err := s.AnchorAudit(ctx, anchors); err != nil || a.Seq != 3 || a.Hash != prev {
+		t.Fatalf("AnchorAudit before 0006 = %+v, %v", a, err)
+	}
+
+	applied, err := s.Migrate(ctx)
+	if err != nil || !reflect.DeepEqual(applied, []string{"0006_audit_context"}) {
+		t.Fatalf("Migrate = %v, %v; want [0006_audit_context]", applied, err)
+	}
+	old, err := s.AuditEvents(ctx, 0, 0)
+	if err != nil || len(old) != 3 {
+		t.Fatalf("AuditEvents = %v, %v", old, err)
+	}
+	for _, ev := range old {
+		if ev.Role != "" || ev.Addr != "" || ev.MatterID != 0 {
+			t.Errorf("old seq %d reads role %q addr %q matter %d; want none (not backfilled)", ev.Seq, ev.Role, ev.Addr, ev.MatterID)
+		}
+	}
+	d := &Document{SHA256: strings.Repeat("d", 64), Filename: "new.pdf", StoredName: "new.pdf", MatterID: matter}
+	if _, err := s.CreateDocument(WithActor(ctx, Actor{Name: "bob", Role: "staff", Addr: "192.0.2.8"}), d, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := ReadAnchors(anchors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.VerifyAudit(ctx, list)
+	if err != nil || rep.Problem != nil || rep.Events != 4 || rep.Anchors != 1 {
+		t.Fatalf("VerifyAudit after 0006 = %+v, %v; want 4 rows and the old anchor intact", rep, err)
+	}
+	ev, err := s.AuditEvents(ctx, 3, 1)
+	if err != nil || len(ev) != 1 {
+		t.Fatalf("new row = %v, %v", ev, err)
+	}
+	n := ev[0]
+	want := hashFields(prev, "4", formatTime(n.At), "bob", "document.upload", "document", strconv.FormatInt(d.ID, 10), "ok",
+		`{"filename":"new.pdf","sha256":"`+d.SHA256+`","size":0}`, "staff", "192.0.2.8", strconv.FormatInt(matter, 10))
+	if n.PrevHash != prev || n.Hash != want || n.MatterID != matter {
+		t.Errorf("new row = %+v; want prev %s, twelve-field hash %s, matter %d", n, prev, want, matter)
+	}
+}
+
+func TestAuditMatterFilledIn(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	matterA := testMatter(t, s)
+	other := &Matter{ClientNumber: "C-9", MatterNumber: "M-2", Name: "Other"}
+	if err := s.CreateMatter(ctx, other, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	matterB := other.ID
+
+	job := testJob(t, s, "a")
+	doc, err := s.Document(ctx, job.DocumentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimJob(ctx, "w1", lease); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteJob(ctx, &Summary{JobID: job.ID, Engine: EngineExtractive}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.LatestSummary(ctx, doc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := testDocument(t, s, "gone")
+	if _, err := s.DeleteDocument(ctx, gone.ID, "alice"); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		ev   AuditEvent
+		want int64
+	}{
+		{"matter", AuditEvent{ObjectType: "matter", ObjectID: matterB}, matterB},
+		{"document", AuditEvent{ObjectType: "document", ObjectID: doc.ID}, matterA},
+		{"job", AuditEvent{ObjectType: "job", ObjectID: job.ID}, matterA},
+		{"summary", AuditEvent{ObjectType: "summary", ObjectID: sum.ID}, matterA},
+		{"details document_id", AuditEvent{ObjectType: "export", Details: map[string]any{"document_id": doc.ID}}, matterA},
+		{"details document_id as int", AuditEvent{ObjectType: "export", Details: map[string]any{"document_id": int(doc.ID)}}, matterA},
+		{"details matter_id", AuditEvent{ObjectType: "export", Details: map[string]any{"matter_id": matterB}}, matterB},
+		{"caller's matter wins", AuditEvent{ObjectType: "document", ObjectID: doc.ID, MatterID: matterB}, matterB},
+		{"unknown job", AuditEvent{ObjectType: "job", ObjectID: 9999}, 0},
+		{"summary gone, details name the document", AuditEvent{ObjectType: "summary", ObjectID: 9999,
+			Details: map[string]any{"document_id": doc.ID}}, matterA},
+		{"deleted document", AuditEvent{ObjectType: "document", ObjectID: gone.ID}, 0},
+		{"deleted document in details", AuditEvent{ObjectType: "export", Details: map[string]any{"document_id": gone.ID}}, 0},
+		{"deleted document, details keep its matter", AuditEvent{ObjectType: "document", ObjectID: gone.ID,
+			Details: map[string]any{"matter_id": matterA}}, matterA},
+		{"document_id not a number", AuditEvent{ObjectType: "export", Details: map[string]any{"document_id": "7"}}, 0},
+		{"document_id not whole", AuditEvent{ObjectType: "export", Details: map[string]any{"document_id": 1.5}}, 0},
+		{"nothing to tell", AuditEvent{ObjectType: "policy", ObjectID: 3}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := tt.ev
+			ev.Actor, ev.Action = "alice", "test."+ev.ObjectType
+			if err := appendTestEvent(t, ctx, s, ev); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.QueryAudit(ctx, AuditFilter{Limit: 1})
+			if err != nil || len(got) != 1 {
+				t.Fatalf("QueryAudit = %v, %v", got, err)
+			}
+			if got[0].MatterID != tt.want {
+				t.Errorf("matter = %d, want %d", got[0].MatterID, tt.want)
+			}
+		})
+	}
+
+	// The actions themselves: upload, job and summary rows name the matter; the
+	// deletion, written before the row goes, names it too.
+	for _, action := range []string{"matter.create", "document.upload", "job.create", "job.claim", "summary.store", "document.delete"} {
+		evs, err := s.QueryAudit(ctx, AuditFilter{Action: action})
+		if err != nil || len(evs) == 0 {
+			t.Fatalf("%s: %v, %v", action, evs, err)
+		}
+		want := matterA
+		if action == "matter.create" {
+			want = matterB
+		}
+		for _, ev := range evs {
+			if ev.MatterID != want {
+				t.Errorf("%s seq %d: matter %d, want %d", action, ev.Seq, ev.MatterID, want)
+			}
+		}
+	}
+	if rep, err := s.VerifyAudit(ctx, nil); err != nil || rep.Problem != nil {
+		t.Fatalf("VerifyAudit = %+v, %v", rep, err)
 	}
 }

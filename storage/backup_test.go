@@ -38,7 +38,12 @@ func storeDocument(ctx context.Context, s *Store, files string, size int) (*Docu
 	if err := os.Rename(tmp, filepath.Join(files, name)); err != nil {
 		return nil, err
 	}
-	d := &Document{SHA256: hex.EncodeToString(sum[:]), Filename: "contract.pdf", StoredName: name, Size: int64(len(data))}
+	matter, err := matterT1(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	d := &Document{SHA256: hex.EncodeToString(sum[:]), Filename: "contract.pdf", StoredName: name, Size: int64(len(data)),
+		MatterID: matter}
 	if _, err := s.CreateDocument(ctx, d, "alice"); err != nil {
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func checkRestored(t *testing.T, dir string, m *Manifest) {
 	if seq, hash, err := r.AuditHead(ctx); err != nil || seq != m.AuditHead.Seq || hash != m.AuditHead.Hash {
 		t.Errorf("audit head = %d %s %v, manifest says %+v", seq, hash, err, m.AuditHead)
 	}
-	docs, err := r.ListDocuments(ctx)
+	docs, err := r.ListDocuments(ctx, DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

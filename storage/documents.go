@@ -36,6 +36,7 @@ var extractStatuses = map[string]bool{
 // StoredName; the database holds its metadata and, in pages, its text.
 type Document struct {
 	ID             int64
+	MatterID       int64  // the matter the document belongs to
 	SHA256         string // lowercase hex SHA-256 of the file
 	Filename       string // original upload name
 	StoredName     string // generated file name under <data>/files
@@ -60,12 +61,12 @@ type DocumentRow struct {
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // documentColumns are the columns scanDocument reads, in order.
-const documentColumns = `id, sha256, filename, stored_name, size, page_count,
+const documentColumns = `id, matter_id, sha256, filename, stored_name, size, page_count,
 	extract_status, extract_message, label_id, classified, created_at, updated_at`
 
-// CreateDocument inserts d and sets its ID and times. When a document with the
-// same SHA256 exists, it fills d with that row instead and returns
-// existing=true, so the file is stored once. Either way it appends an audit
+// CreateDocument inserts d into its matter and sets its ID and times. When the
+// matter holds a document with the same SHA256, it fills d with that row
+// instead and returns existing=true, so the file is stored once per matter. Either way it appends an audit
 // event ("document.upload" or "document.upload_duplicate").
 func (s *Store) CreateDocument(ctx context.Context, d *Document, actor string) (existing bool, err error) {
 	if actor == "" {
@@ -78,12 +79,17 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document, actor string) (
 		return false, Errorf(EINVALID, "Document stored name required.")
 	} else if d.Size < 0 {
 		return false, Errorf(EINVALID, "Document size cannot be negative.")
+	} else if d.MatterID <= 0 {
+		return false, Errorf(EINVALID, "Choose the matter the document belongs to.")
 	}
 
 	err = s.inTx(ctx, "create document", func(tx *sql.Tx) error {
 		now := s.now()
 		details := map[string]any{"sha256": d.SHA256, "size": d.Size, "filename": d.Filename}
-		old, err := findDocumentBySHA256(ctx, tx, d.SHA256)
+		if err := matterExists(ctx, tx, d.MatterID); err != nil {
+			return err
+		}
+		old, err := findDocumentBySHA256(ctx, tx, d.MatterID, d.SHA256)
 		if err == nil {
 			*d = *old
 			existing = true
@@ -118,11 +124,11 @@ func createDocument(ctx context.Context, tx *sql.Tx, d *Document, now time.Time)
 	d.PageCount, d.ExtractStatus, d.ExtractMessage = 0, ExtractPending, ""
 	d.CreatedAt, d.UpdatedAt = now.UTC(), now.UTC()
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO documents (sha256, filename, stored_name, size, page_count,
+		INSERT INTO documents (matter_id, sha256, filename, stored_name, size, page_count,
 			extract_status, extract_message, label_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 0, ?, '', ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, 0, ?, '', ?, ?, ?)
 		RETURNING id`,
-		d.SHA256, d.Filename, d.StoredName, d.Size, d.ExtractStatus, d.LabelID,
+		d.MatterID, d.SHA256, d.Filename, d.StoredName, d.Size, d.ExtractStatus, d.LabelID,
 		formatTime(now), formatTime(now),
 	).Scan(&d.ID)
 	if isUniqueViolation(err) {
@@ -143,8 +149,18 @@ func (s *Store) Document(ctx context.Context, id int64) (*Document, error) {
 	return findDocumentByID(ctx, tx, id)
 }
 
-// ListDocuments returns all documents, newest first, each with its latest job.
-func (s *Store) ListDocuments(ctx context.Context) ([]DocumentRow, error) {
+// DocumentFilter says which documents ListDocuments returns.
+type DocumentFilter struct {
+	// MemberID, when not 0, keeps the documents of matters this user is a
+	// member of; 0 lists every matter's documents.
+	MemberID int64
+	// MatterID, when not 0, keeps one matter's documents.
+	MatterID int64
+}
+
+// ListDocuments returns the documents f selects, newest first, each with its
+// latest job.
+func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter) ([]DocumentRow, error) {
 	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", err)
@@ -154,7 +170,9 @@ func (s *Store) ListDocuments(ctx context.Context) ([]DocumentRow, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT `+documentColumns+`
 		FROM documents
-		ORDER BY created_at DESC, id DESC`)
+		WHERE (?1 = 0 OR matter_id IN (SELECT matter_id FROM matter_members WHERE user_id = ?1))
+		  AND (?2 = 0 OR matter_id = ?2)
+		ORDER BY created_at DESC, id DESC`, f.MemberID, f.MatterID)
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", err)
 	}
@@ -193,11 +211,11 @@ func findDocumentByID(ctx context.Context, tx *sql.Tx, id int64) (*Document, err
 	return d, nil
 }
 
-// findDocumentBySHA256 returns the document with the given file hash, or
-// ENOTFOUND.
-func findDocumentBySHA256(ctx context.Context, tx *sql.Tx, sum string) (*Document, error) {
+// findDocumentBySHA256 returns the matter's document with the given file
+// hash, or ENOTFOUND.
+func findDocumentBySHA256(ctx context.Context, tx *sql.Tx, matterID int64, sum string) (*Document, error) {
 	d, err := scanDocument(tx.QueryRowContext(ctx, `
-		SELECT `+documentColumns+` FROM documents WHERE sha256 = ?`, sum))
+		SELECT `+documentColumns+` FROM documents WHERE matter_id = ? AND sha256 = ?`, matterID, sum))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "Document not found.")
 	} else if err != nil {
@@ -210,7 +228,7 @@ func findDocumentBySHA256(ctx context.Context, tx *sql.Tx, sum string) (*Documen
 func scanDocument(row scanner) (*Document, error) {
 	var d Document
 	var created, updated string
-	if err := row.Scan(&d.ID, &d.SHA256, &d.Filename, &d.StoredName, &d.Size, &d.PageCount,
+	if err := row.Scan(&d.ID, &d.MatterID, &d.SHA256, &d.Filename, &d.StoredName, &d.Size, &d.PageCount,
 		&d.ExtractStatus, &d.ExtractMessage, &d.LabelID, &d.Classified, &created, &updated); err != nil {
 		return nil, err
 	}
@@ -222,4 +240,15 @@ func scanDocument(row scanner) (*Document, error) {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// matterExists returns ENOTFOUND unless the matter exists.
+func matterExists(ctx context.Context, tx *sql.Tx, matterID int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM matters WHERE id = ?`, matterID).Scan(&n); err != nil {
+		return fmt.Errorf("find matter %d: %w", matterID, err)
+	} else if n == 0 {
+		return Errorf(ENOTFOUND, "Matter not found.")
+	}
+	return nil
 }

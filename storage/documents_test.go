@@ -16,7 +16,7 @@ func TestCreateDocumentDuplicate(t *testing.T) {
 	}
 
 	clk.Advance(time.Hour)
-	again := &Document{SHA256: first.SHA256, Filename: "renamed copy.pdf", StoredName: "other.pdf", Size: first.Size}
+	again := &Document{SHA256: first.SHA256, Filename: "renamed copy.pdf", StoredName: "other.pdf", Size: first.Size, MatterID: first.MatterID}
 	existing, err := s.CreateDocument(ctx, again, "bob")
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestCreateDocumentDuplicate(t *testing.T) {
 	if !existing || again.ID != first.ID || again.StoredName != first.StoredName || again.Filename != first.Filename {
 		t.Fatalf("duplicate upload = %v, %+v; want the existing row %+v", existing, again, first)
 	}
-	list, err := s.ListDocuments(ctx)
+	list, err := s.ListDocuments(ctx, DocumentFilter{})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("ListDocuments = %d rows, %v; want 1", len(list), err)
 	}
@@ -55,9 +55,13 @@ func TestCreateDocumentInvalid(t *testing.T) {
 		{"no file name", Document{SHA256: good, StoredName: "x.pdf"}, "alice", EINVALID},
 		{"no stored name", Document{SHA256: good, Filename: "a.pdf"}, "alice", EINVALID},
 		{"negative size", Document{SHA256: good, Filename: "a.pdf", StoredName: "x.pdf", Size: -1}, "alice", EINVALID},
+		{"no matter", Document{SHA256: good, Filename: "a.pdf", StoredName: "x.pdf"}, "alice", EINVALID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestStore(t)
+			if tt.name != "no matter" {
+				tt.doc.MatterID = testMatter(t, s)
+			}
 			_, err := s.CreateDocument(context.Background(), &tt.doc, tt.actor)
 			wantCode(t, err, tt.code)
 		})
@@ -82,7 +86,7 @@ func TestListDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	list, err := s.ListDocuments(ctx)
+	list, err := s.ListDocuments(ctx, DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

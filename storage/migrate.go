@@ -53,8 +53,30 @@ func (s *Store) migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
 // applyMigration runs one file unless its version is already recorded. The
 // check happens inside the write transaction, so two processes migrating at
 // the same time cannot both apply it.
+//
+// A file whose first line is "-- precis:foreign-keys-off" runs with foreign
+// keys off, as SQLite's procedure for rebuilding a table requires, and must
+// pass PRAGMA foreign_key_check before it commits.
 func (s *Store) applyMigration(ctx context.Context, fsys fs.FS, name, version string) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return false, fmt.Errorf("migrate %s: read: %w", version, err)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("migrate %s: connection: %w", version, err)
+	}
+	defer conn.Close()
+	fkOff := strings.HasPrefix(string(body), "-- precis:foreign-keys-off\n")
+	if fkOff {
+		// PRAGMA foreign_keys is a no-op inside a transaction: set it first,
+		// on this connection, and set it back whatever happens.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return false, fmt.Errorf("migrate %s: foreign keys off: %w", version, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("migrate %s: begin: %w", version, err)
 	}
@@ -69,12 +91,13 @@ func (s *Store) applyMigration(ctx context.Context, fsys fs.FS, name, version st
 		return false, nil
 	}
 
-	body, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return false, fmt.Errorf("migrate %s: read: %w", version, err)
-	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return false, fmt.Errorf("migrate %s: %w", version, err)
+	}
+	if fkOff {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return false, fmt.Errorf("migrate %s: %w", version, err)
+		}
 	}
 	if err := recordMigration(ctx, tx, version, formatTime(s.now())); err != nil {
 		return false, err
@@ -94,4 +117,23 @@ func recordMigration(ctx context.Context, tx *sql.Tx, version, at string) error 
 		return fmt.Errorf("migrate %s: record version: %w", version, err)
 	}
 	return nil
+}
+
+// foreignKeyCheck fails when any row refers to a row that does not exist.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		return fmt.Errorf("foreign key check: a row of %s (rowid %d) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

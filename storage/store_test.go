@@ -64,12 +64,43 @@ func newTestStore(t *testing.T) (*Store, *testClock) {
 	return s, clk
 }
 
+// testMatter returns the id of matter T/1, created on first use.
+func testMatter(t *testing.T, s *Store) int64 {
+	t.Helper()
+	id, err := matterT1(context.Background(), s)
+	if err != nil {
+		t.Fatalf("test matter: %v", err)
+	}
+	return id
+}
+
+// matterT1 is testMatter for helpers without a *testing.T. The matter is
+// inserted without an audit event.
+func matterT1(ctx context.Context, s *Store) (int64, error) {
+	ms, err := s.Matters(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		if m.ClientNumber == "T" && m.MatterNumber == "1" {
+			return m.ID, nil
+		}
+	}
+	// Inserted directly, without CreateMatter's audit event, so tests of the
+	// audit log see only the events of what they do.
+	var id int64
+	err = s.db.QueryRowContext(ctx, `
+		INSERT INTO matters (client_number, matter_number, name, created_at, updated_at)
+		VALUES ('T', '1', 'Test matter', ?1, ?1) RETURNING id`, formatTime(s.now())).Scan(&id)
+	return id, err
+}
+
 // testDocument uploads a document whose content hash derives from name.
 func testDocument(t *testing.T, s *Store, name string) *Document {
 	t.Helper()
 	sum := sha256.Sum256([]byte(name))
 	d := &Document{SHA256: hex.EncodeToString(sum[:]), Filename: name + ".pdf",
-		StoredName: hex.EncodeToString(sum[:8]) + ".pdf", Size: int64(len(name))}
+		StoredName: hex.EncodeToString(sum[:8]) + ".pdf", Size: int64(len(name)), MatterID: testMatter(t, s)}
 	if existing, err := s.CreateDocument(context.Background(), d, "alice"); err != nil {
 		t.Fatalf("CreateDocument(%s): %v", name, err)
 	} else if existing {

@@ -184,9 +184,10 @@ func (s *Store) SetUserRole(ctx context.Context, id int64, role, actor string) e
 }
 
 // RecordLogin sets the user's last login time, with a "user.login" audit
-// event.
-func (s *Store) RecordLogin(ctx context.Context, id int64, actor string) error {
-	return s.updateUser(ctx, id, actor, "user.login", `last_login_at = ?`, formatTime(s.now()), nil)
+// event naming the method ("password", "oidc").
+func (s *Store) RecordLogin(ctx context.Context, id int64, actor, method string) error {
+	return s.updateUser(ctx, id, actor, "user.login", `last_login_at = ?`, formatTime(s.now()),
+		map[string]any{"method": method})
 }
 
 // updateUser sets one column of a user, checks that an enabled admin remains,

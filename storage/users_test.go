@@ -101,7 +101,7 @@ func TestUpdateUser(t *testing.T) {
 	if err := s.SetUserDisabled(ctx, staff.ID, true, "cli"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordLogin(ctx, admin.ID, admin.Email); err != nil {
+	if err := s.RecordLogin(ctx, admin.ID, admin.Email, "password"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.UserByID(ctx, staff.ID)

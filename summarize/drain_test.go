@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/storage/storagetest"
 )
 
 // drainEnv is a runner with one worker, a job that takes about 12 slow model calls and a
@@ -17,7 +18,7 @@ func drainEnv(t *testing.T) (*Runner, *storage.Store, *fakeBackend, int64, int64
 	f.delay = 100 * time.Millisecond
 	r, st, first := newRunnerEnv(t, f, 12)
 	ctx := context.Background()
-	d := &storage.Document{SHA256: strings.Repeat("cd", 32), Filename: "d.pdf", StoredName: "y.pdf", Size: 10}
+	d := &storage.Document{SHA256: strings.Repeat("cd", 32), Filename: "d.pdf", StoredName: "y.pdf", Size: 10, MatterID: storagetest.Matter(t, st)}
 	if _, err := st.CreateDocument(ctx, d, "test"); err != nil {
 		t.Fatal(err)
 	}

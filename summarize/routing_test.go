@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/storage/storagetest"
 	"precis/summarize/extract"
 	"precis/summarize/llm"
 	"precis/summarize/llm/openaitest"
@@ -104,7 +105,7 @@ func (e *routingEnv) submit(label int, pages ...string) (*storage.Document, *sto
 	e.docs++
 	name := fmt.Sprintf("doc%d.pdf", e.docs)
 	e.texts[name] = pages
-	d := &storage.Document{SHA256: fmt.Sprintf("%064x", e.docs), Filename: name, StoredName: name, Size: 1, LabelID: label}
+	d := &storage.Document{SHA256: fmt.Sprintf("%064x", e.docs), Filename: name, StoredName: name, Size: 1, LabelID: label, MatterID: storagetest.Matter(e.t, e.store)}
 	if _, err := e.store.CreateDocument(ctx, d, "test"); err != nil {
 		e.t.Fatal(err)
 	}

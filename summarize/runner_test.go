@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/storage/storagetest"
 	"precis/summarize/extract"
 	"precis/summarize/llm"
 )
@@ -56,7 +57,7 @@ func newRunnerEnv(t *testing.T, b Backend, pages int) (*Runner, *storage.Store, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	d := &storage.Document{SHA256: strings.Repeat("ab", 32), Filename: "c.pdf", StoredName: "x.pdf", Size: 10}
+	d := &storage.Document{SHA256: strings.Repeat("ab", 32), Filename: "c.pdf", StoredName: "x.pdf", Size: 10, MatterID: storagetest.Matter(t, st)}
 	if _, err := st.CreateDocument(ctx, d, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,8 @@ type DocumentItem struct {
 	CreatedAt time.Time
 	// Label is the name of the document's classification label; "" when it has none.
 	Label string
+	// Matter is the title of the document's matter.
+	Matter string
 }
 
 // UploadMessage is the message shown under the upload field: an error after a
@@ -100,6 +102,8 @@ type DocumentsView struct {
 	Message UploadMessage
 	// Labels is the label an upload gets; no options when no policy is stored.
 	Labels LabelChoice
+	// Matters are the matters the user may upload into: those they are a member of.
+	Matters []MatterItem
 }
 
 // Polling reports whether any document is still in progress, so the list
@@ -164,6 +168,11 @@ type DocumentView struct {
 	Progress  ProgressView
 	// Classification is the document's label and why.
 	Classification ClassificationView
+	// Matter is the title of the document's matter; LegalHold and HoldReason
+	// say whether it is on legal hold, which blocks deleting the document.
+	Matter     string
+	LegalHold  bool
+	HoldReason string
 }
 
 // SummaryView is a summary with its provenance.

@@ -16,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the attacker opens the database file directly
 
 	"precis/storage"
+	"precis/storage/storagetest"
 )
 
 // runCLI runs the precis binary with args and no PRECIS_ settings from the
@@ -56,7 +57,7 @@ func addAuditEvents(t *testing.T, st *storage.Store, n int) {
 			t.Fatal(err)
 		}
 		name := fmt.Sprintf("contract-%d", seq)
-		d := &storage.Document{SHA256: sha([]byte(name)), Filename: name + ".pdf", StoredName: name + ".pdf", Size: 1}
+		d := &storage.Document{SHA256: sha([]byte(name)), Filename: name + ".pdf", StoredName: name + ".pdf", Size: 1, MatterID: storagetest.Matter(t, st)}
 		if _, err := st.CreateDocument(context.Background(), d, "alice"); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +72,8 @@ func anchoredDataDir(t *testing.T) (data, anchors string, st *storage.Store) {
 	data = t.TempDir()
 	anchors = filepath.Join(t.TempDir(), "anchors.log")
 	st = openStore(t, data)
-	for _, n := range []int{3, 5} {
+	storagetest.Matter(t, st) // event 1: matter.create; the uploads go into that matter
+	for _, n := range []int{2, 5} {
 		addAuditEvents(t, st, n)
 		if code, out, errOut := runCLI(t, "audit", "anchor", "--data-dir", data, "--anchor-file", anchors); code != 0 ||
 			!strings.Contains(out, "anchored audit head seq") {
@@ -105,19 +107,20 @@ func sqlAttacker(t *testing.T, data string) *sql.DB {
 // function, so the chain is consistent again.
 func recomputeChain(t *testing.T, db *sql.DB) {
 	t.Helper()
-	events, err := db.Query(`SELECT seq, at, actor, action, object_type, object_id, outcome, details FROM audit_events ORDER BY seq`)
+	events, err := db.Query(`SELECT seq, at, actor, action, object_type, object_id, outcome, details,
+		actor_role, source_addr, matter_id FROM audit_events ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var updates [][3]any
 	prev := storage.ZeroHash
 	for events.Next() {
-		var seq, oid int64
-		var at, actor, action, typ, outcome, details string
-		if err := events.Scan(&seq, &at, &actor, &action, &typ, &oid, &outcome, &details); err != nil {
+		var seq, oid, matter int64
+		var at, actor, action, typ, outcome, details, role, addr string
+		if err := events.Scan(&seq, &at, &actor, &action, &typ, &oid, &outcome, &details, &role, &addr, &matter); err != nil {
 			t.Fatal(err)
 		}
-		h := storage.AuditHash(prev, seq, at, actor, action, typ, oid, outcome, details)
+		h := storage.AuditHash(prev, seq, at, actor, action, typ, oid, outcome, details, role, addr, matter)
 		updates = append(updates, [3]any{prev, h, seq})
 		prev = h
 	}

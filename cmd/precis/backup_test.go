@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/storage/storagetest"
 	"precis/summarize"
 	"precis/summarize/extract"
 )
@@ -44,7 +45,7 @@ func smallContracts(t testing.TB) []string {
 func checkFiles(t *testing.T, data string) int {
 	t.Helper()
 	st := openStore(t, data)
-	rows, err := st.ListDocuments(context.Background())
+	rows, err := st.ListDocuments(context.Background(), storage.DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func checkFiles(t *testing.T, data string) int {
 func waitExtracted(t *testing.T, st *storage.Store, want int, timeout time.Duration) {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); ; {
-		rows, err := st.ListDocuments(context.Background())
+		rows, err := st.ListDocuments(context.Background(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +143,7 @@ func TestRestoreRefusesBadArchives(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.CreateDocument(context.Background(), &storage.Document{SHA256: sha(body), Filename: "a.pdf",
-		StoredName: "a.pdf", Size: int64(len(body))}, "alice"); err != nil {
+		StoredName: "a.pdf", Size: int64(len(body)), MatterID: storagetest.Matter(t, st)}, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	archive := filepath.Join(t.TempDir(), "precis.tar")
@@ -253,7 +254,7 @@ func fill(b *testing.B, data string, n int) {
 		if err := os.WriteFile(filepath.Join(filesDir, stored), body, 0o600); err != nil {
 			b.Fatal(err)
 		}
-		d := &storage.Document{SHA256: sha(body), Filename: filepath.Base(src), StoredName: stored, Size: int64(len(body))}
+		d := &storage.Document{SHA256: sha(body), Filename: filepath.Base(src), StoredName: stored, Size: int64(len(body)), MatterID: storagetest.Matter(b, store)}
 		if _, err := store.CreateDocument(ctx, d, "bench"); err != nil {
 			b.Fatal(err)
 		}
@@ -269,7 +270,7 @@ func fill(b *testing.B, data string, n int) {
 	go func() { runner.Run(runCtx); close(done) }()
 	pages, ok := 0, 0
 	for deadline := time.Now().Add(20 * time.Minute); ; {
-		rows, err := store.ListDocuments(ctx)
+		rows, err := store.ListDocuments(ctx, storage.DocumentFilter{})
 		if err != nil {
 			b.Fatal(err)
 		}

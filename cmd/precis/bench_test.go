@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"precis/storage"
+	"precis/storage/storagetest"
 	"precis/summarize"
 	"precis/summarize/extract"
 	"precis/summarize/llm/ollamatest"
@@ -71,7 +72,7 @@ func BenchmarkPipeline(b *testing.B) {
 			name := filepath.Base(f)
 			stored := strings.Repeat("x", i+1) + ".pdf"
 			_ = os.WriteFile(filepath.Join(filesDir, stored), data, 0o600)
-			d := &storage.Document{SHA256: sha(data), Filename: name, StoredName: stored, Size: int64(len(data))}
+			d := &storage.Document{SHA256: sha(data), Filename: name, StoredName: stored, Size: int64(len(data)), MatterID: storagetest.Matter(b, store)}
 			if _, err := store.CreateDocument(context.Background(), d, "bench"); err != nil {
 				b.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func BenchmarkPipeline(b *testing.B) {
 		go runner.Run(ctx)
 		pages := 0
 		for {
-			rows, err := store.ListDocuments(context.Background())
+			rows, err := store.ListDocuments(context.Background(), storage.DocumentFilter{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -39,6 +39,7 @@ type Config struct {
 	SecretKey        []byte
 	AnchorFile       string
 	AnchorEvery      time.Duration
+	Auth             AuthConfig
 }
 
 // setting is one configuration value: its variable, flag, default and how to read it.

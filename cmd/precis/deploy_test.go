@@ -269,10 +269,21 @@ func TestMigrationsAreAdditive(t *testing.T) {
 		t.Fatalf("no migrations found (%v)", err)
 	}
 	destructive := regexp.MustCompile(`(?i)\b(DROP\s+(TABLE|COLUMN|VIEW)|RENAME\s+(TO|COLUMN))\b`)
+	readme, err := os.ReadFile(repoFile(t, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// A table rebuild (SQLite's procedure: new table, copy, drop, rename) keeps every
+		// row; the migration runner checks foreign keys before committing it. It must be
+		// named in README.md's Upgrading section, which says what it does.
+		name := strings.TrimSuffix(filepath.Base(f), ".sql")
+		if strings.HasPrefix(string(b), "-- precis:foreign-keys-off\n") && strings.Contains(string(readme), "`"+name+"`") {
+			continue
 		}
 		for n, line := range strings.Split(string(b), "\n") {
 			code, _, _ := strings.Cut(line, "--")

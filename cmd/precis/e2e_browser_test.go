@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"precis/auth"
+	"precis/storage"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +73,20 @@ func TestBrowserUploadToSummary(t *testing.T) {
 		return s
 	}
 
-	do(chromedp.Navigate(srv.URL + "/"))
+	signIn := func(email, password string) {
+		t.Helper()
+		do(chromedp.Navigate(srv.URL + "/"))
+		wait(`document.querySelector('[data-testid="login-form"]') !== null`) // sent to the sign-in page
+		do(chromedp.SendKeys(chromedp.CSS(`[data-testid="login-email"]`), email),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), password),
+			chromedp.Click(chromedp.CSS(`[data-testid="login-button"]`)))
+		wait(`document.querySelector('[data-testid="account-link"]') !== null && ` +
+			`document.querySelector('[data-testid="account-link"]').textContent === "` + email + `"`)
+	}
+	signIn("e2e@example.com", e2ePassword)
+	if got := text(`document.querySelector('[data-testid="upload-matter"] option:checked').textContent`); !strings.Contains(got, "E2E/1") {
+		t.Errorf("upload matter = %q, want E2E/1", got)
+	}
 	wait(`window.htmx && document.getElementById("upload-form").classList.contains("js")`)
 	do(chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="upload-input"]`), []string{
 		corpus(t, "contracts", "WESTERN COPPER - NON-COMPETITION AGREEMENT.PDF"),
@@ -100,5 +115,42 @@ func TestBrowserUploadToSummary(t *testing.T) {
 	}
 	if got := text(`location.pathname`); got != href {
 		t.Errorf("navigated to %s, want %s", got, href)
+	}
+
+	// The ethical wall: a colleague who is not a member of matter E2E/1 signs in on the same
+	// browser and cannot reach the document, not by the list, not by its addresses.
+	st := openStore(t, srv.DataDir)
+	hash, err := auth.Hash("outsider password 42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateUser(ctx, &storage.User{Email: "outsider@example.com", Role: storage.RoleStaff}, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.Click(chromedp.CSS(`[data-testid="logout-button"]`)))
+	wait(`document.querySelector('[data-testid="login-notice"]') !== null`)
+	signIn("outsider@example.com", "outsider password 42")
+	if got := text(`document.querySelectorAll('[data-testid="document-row"]').length + ""`); got != "0" {
+		t.Errorf("the outsider's list shows %s documents, want none", got)
+	}
+	for _, path := range []string{"/documents/1", href, "/documents/1/summary", "/documents/1/file"} {
+		do(chromedp.Navigate(srv.URL + path))
+		wait(`document.readyState === "complete"`)
+		page := text(`document.body.innerText`)
+		if !strings.Contains(page, "There is no document 1 that you can open") || strings.Contains(page, "NON-COMPETITION") {
+			t.Errorf("outsider at %s sees:\n%.300s", path, page)
+		}
+	}
+	denied, err := st.QueryAudit(ctx, storage.AuditFilter{Action: "access.denied", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(denied) != 4 {
+		t.Errorf("%d access.denied audit rows, want 4 (one per refused address)", len(denied))
+	}
+	for _, ev := range denied {
+		if ev.Actor != "outsider@example.com" || ev.ObjectID != 1 {
+			t.Errorf("access.denied row %+v", ev)
+		}
 	}
 }

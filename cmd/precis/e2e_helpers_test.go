@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"precis/auth"
 	"precis/storage"
 	testcorpus "precis/summarize/extract/corpus"
 )
@@ -71,6 +72,8 @@ func (b *syncBuffer) String() string {
 type server struct {
 	URL     string
 	DataDir string
+	Token   string // API token of e2e@example.com, an admin and member of matter E2E/1
+	Matter  int64  // matter E2E/1
 	cmd     *exec.Cmd
 	out     *syncBuffer
 	done    chan struct{}
@@ -91,6 +94,7 @@ func startPrecis(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
 	port := freePort(t)
 	s := &server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: dataDir, out: &syncBuffer{}, done: make(chan struct{})}
+	s.Matter, s.Token = e2eAccount(t, dataDir)
 	s.cmd = exec.Command(precisBin, "serve")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PRECIS_") {
@@ -128,6 +132,71 @@ func startPrecis(t *testing.T, dataDir string, env ...string) *server {
 			t.Fatalf("precis did not answer /healthz within 30s:\n%s", s.out.String())
 		}
 	}
+}
+
+// e2ePassword is the password of e2e@example.com.
+const e2ePassword = "e2e password 0123456789"
+
+// e2eAccount sets up, before the server starts, what the first administrator
+// would: a matter E2E/1 and an admin e2e@example.com (password e2ePassword)
+// who is its member; it returns the matter and a new API token of that admin.
+// On a data directory used before, it reuses them.
+func e2eAccount(t *testing.T, dataDir string) (matter int64, token string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.Open(ctx, filepath.Join(dataDir, "precis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, "e2e@example.com")
+	if storage.ErrorCode(err) == storage.ENOTFOUND {
+		hash, herr := auth.Hash(e2ePassword)
+		if herr != nil {
+			t.Fatal(herr)
+		}
+		u = &storage.User{Email: "e2e@example.com", Role: storage.RoleAdmin}
+		if err := st.CreateUser(ctx, u, hash, "test"); err != nil {
+			t.Fatal(err)
+		}
+		m := &storage.Matter{ClientNumber: "E2E", MatterNumber: "1", Name: "End-to-end tests"}
+		if err := st.CreateMatter(ctx, m, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddMember(ctx, m.ID, u.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.UserMatters(ctx, u.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("matters of e2e@example.com: %v, %v", ms, err)
+	}
+	if token, err = st.CreateAPIToken(ctx, u.ID, "e2e", "test"); err != nil {
+		t.Fatal(err)
+	}
+	return ms[0].ID, token
+}
+
+// get requests path on the server with the admin's API token.
+func (s *server) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // stop ends the server gracefully (SIGTERM), as an admin would.
@@ -190,7 +259,13 @@ func (s *server) post(t *testing.T, fields map[string]string, paths ...string) {
 	}
 	mw.Close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Post(s.URL+"/documents", mw.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/documents", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +297,7 @@ func waitJobs(t *testing.T, st *storage.Store, want int, timeout time.Duration, 
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		rows, err := st.ListDocuments(context.Background())
+		rows, err := st.ListDocuments(context.Background(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -122,7 +122,7 @@ func TestKillResume(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	var before *storage.Job
 	for {
-		rows, err := st.ListDocuments(context.Background())
+		rows, err := st.ListDocuments(context.Background(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,13 +152,8 @@ func TestServeObeysPolicyFile(t *testing.T) {
 	if external == 0 {
 		t.Fatal("no model.call audit row for the external provider")
 	}
-	resp, err := http.Get(srv.URL + "/admin/policy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "precis.yaml") {
+	_, body := srv.get(t, "/admin/policy")
+	if !strings.Contains(body, "precis.yaml") {
 		t.Fatalf("the admin policy page does not say the file manages the settings:\n%.2000s", body)
 	}
 }

@@ -45,7 +45,7 @@ func TestPoolEndToEnd(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Minute)
 	var atKill *storage.Job
 	for atKill == nil {
-		rows, err := st.ListDocuments(context.Background())
+		rows, err := st.ListDocuments(context.Background(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,7 @@ Commands:
   audit anchor     append the audit log's head to the anchor file (--anchor-file F)
   audit verify     recompute the audit hash chain and check every anchor; exit status 1 when tampered
   user COMMAND     add, list, disable, passwd or token: user accounts and API tokens (passwords on stdin)
+  matter COMMAND   add, list, members, add-member, remove-member, hold or release: matters, members, legal hold
   config           list the settings (environment variables and flags)
   version          print the version
 
@@ -63,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAudit(ctx, args, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, os.Stdin, stdout, stderr)
+	case "matter":
+		return runMatter(ctx, args, stdout, stderr)
 	case "config":
 		return runConfig(stdout)
 	case "version":

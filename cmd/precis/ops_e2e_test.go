@@ -120,7 +120,7 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("precis_jobs{status=done} = %v before any upload, want 0", n)
 	}
 
-	code, _, resp := get(t, srv.URL+"/documents", "X-Request-Id", "e2e-req-42")
+	code, _, resp := get(t, srv.URL+"/documents", "X-Request-Id", "e2e-req-42", "Authorization", "Bearer "+srv.Token)
 	if code != http.StatusOK || resp.Header.Get("X-Request-Id") != "e2e-req-42" {
 		t.Errorf("GET /documents = %d with X-Request-Id %q, want the client's id echoed", code, resp.Header.Get("X-Request-Id"))
 	}
@@ -227,7 +227,7 @@ func waitChunks(t *testing.T, st *storage.Store, n int) *storage.Job {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		rows, err := st.ListDocuments(t.Context())
+		rows, err := st.ListDocuments(t.Context(), storage.DocumentFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestGracefulShutdownFinishesJob(t *testing.T) {
 	}
 
 	took := srv.terminate(t, 5*time.Minute)
-	rows, err := st.ListDocuments(t.Context())
+	rows, err := st.ListDocuments(t.Context(), storage.DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestGracefulShutdownDeadline(t *testing.T) {
 	if before.ChunksDone >= before.ChunksTotal {
 		t.Fatalf("job finished before SIGTERM (%d chunks); the test needs a longer document", before.ChunksTotal)
 	}
-	rows, err := st.ListDocuments(t.Context())
+	rows, err := st.ListDocuments(t.Context(), storage.DocumentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,6 +81,9 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if err := removeOrphanFiles(ctx, store, files, a.log); err != nil {
+		return err
+	}
 
 	pol, err := applyPolicy(ctx, a.cfg, store)
 	if err != nil {
@@ -104,8 +107,22 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		Workers: a.cfg.Workers, Lease: a.cfg.JobLease, Owner: owner(), Logger: a.log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	sso, err := a.cfg.Auth.oidc()
+	if err == nil && sso != nil {
+		err = sso.Validate()
+	}
+	if err != nil {
+		return err
+	}
+	au := a.cfg.Auth
+	setupToken, err := firstStartToken(ctx, store)
+	if err != nil {
+		return err
+	}
 	h := handlers.New(store, runner, handlers.Config{DataDir: a.cfg.DataDir, MaxUploadBytes: int64(a.cfg.MaxUploadMB) << 20,
-		SecretKey: a.cfg.SecretKey, TestProvider: testProvider(build), AnchorFile: a.cfg.anchorFile()}, a.log)
+		SecretKey: a.cfg.SecretKey, TestProvider: testProvider(build), AnchorFile: a.cfg.anchorFile(),
+		SecureCookies: au.SecureCookies, SessionIdle: au.SessionIdle, SessionLifetime: au.SessionLifetime,
+		AdminSeesContent: au.AdminSeesContent, OIDC: sso, SetupToken: setupToken}, a.log)
 	ops := handlers.Ops{Metrics: metrics, Ready: []handlers.ReadyCheck{
 		{Reason: "a classification label has no reachable model provider", Check: router.Ready}}}
 	if a.cfg.MetricsAddr == "" {
@@ -119,6 +136,12 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "Precis %s listening on http://%s (data in %s)\n", version, listeners[0].Addr(), a.cfg.DataDir)
+	if setupToken != "" {
+		fmt.Fprintf(stdout, "  No administrator yet. To create the first one, open (once, while this server runs):\n"+
+			"    http://%s/setup?token=%s\n"+
+			"  (use the host name people reach this server by), or run: precis user add --email E --role admin\n",
+			listeners[0].Addr(), setupToken)
+	}
 	if len(listeners) > 1 {
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", listeners[1].Addr())
 	}
@@ -286,4 +309,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer store.Close()
 	fmt.Fprintln(stdout, "database is up to date:", filepath.Join(cfg.DataDir, "precis.db"))
 	return 0
+}
+
+// firstStartToken returns a random one-time token for the setup link while the
+// database has no user, "" once it has one.
+func firstStartToken(ctx context.Context, store *storage.Store) (string, error) {
+	n, err := store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	return rand.Text(), nil
 }

@@ -117,3 +117,11 @@
     init();
   }
 })();
+
+// Forms with data-confirm ask before they submit (deleting a document).
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  if (form && form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+    e.preventDefault();
+  }
+}, true);
