@@ -34,8 +34,7 @@ const storedTime = "2006-01-02T15:04:05.000000000Z07:00"
 const auditDate = "2006-01-02"
 
 // registerAudit installs the audit trail pages, all of which go through requireAdmin.
-// Reading the audit trail is itself a security event; recording who read or exported it
-// is a later change, so these handlers write no audit events yet.
+// Exporting the audit trail is itself recorded ("audit.export", with the filter).
 func (h *Handler) registerAudit(e *echo.Echo) {
 	e.GET("/admin/audit", h.AdminAudit, h.requireAdmin)
 	e.GET("/admin/audit.csv", h.AuditCSV, h.requireAdmin)
@@ -256,6 +255,11 @@ func (h *Handler) AuditCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	actor, _ := h.identify(c)
+	if err := h.store.RecordEvent(ctx, storage.AuditEvent{Actor: actor, Action: "audit.export", ObjectType: "audit",
+		Details: map[string]any{"filter": c.QueryString()}}); err != nil {
+		return err
+	}
 	hd := c.Response().Header()
 	hd.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	hd.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="precis-audit-%s.csv"`,
@@ -293,7 +297,6 @@ func (h *Handler) AuditCSV(c echo.Context) error {
 			return nil
 		}
 	}
-	actor, _ := h.identify(c)
 	h.log.InfoContext(ctx, "audit exported", slog.String("actor", actor), slog.Int("rows", rows))
 	return nil
 }

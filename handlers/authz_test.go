@@ -402,3 +402,18 @@ func parseBody(t *testing.T, body string) *goquery.Document {
 	}
 	return doc
 }
+
+// TestAuditExportIsAudited: downloading the audit trail is itself recorded, with who and which filter.
+func TestAuditExportIsAudited(t *testing.T) {
+	v := newEnv(t, Config{})
+	rec := v.get(t, "/admin/audit.csv?action=document.upload", false)
+	wantStatus(t, rec, http.StatusOK)
+	evs, err := v.store.QueryAudit(context.Background(), storage.AuditFilter{Action: "audit.export"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Actor != "admin@example.com" || evs[0].Role != storage.RoleAdmin ||
+		evs[0].Details["filter"] != "action=document.upload" {
+		t.Errorf("audit.export rows %+v", evs)
+	}
+}
