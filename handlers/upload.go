@@ -247,7 +247,12 @@ func (h *Handler) queue(ctx context.Context, d *storage.Document, existing bool)
 			return false, err
 		}
 	}
-	if _, err := h.store.CreateJob(ctx, d.ID, actorName(ctx)); err != nil {
+	_, err := h.store.CreateJob(ctx, d.ID, actorName(ctx))
+	if storage.ErrorCode(err) == storage.ENOTFOUND {
+		// A member deleted the new document before its job was queued: the upload
+		// itself succeeded, and there is nothing left to summarize.
+		return false, nil
+	} else if err != nil {
 		return false, err
 	}
 	return true, nil

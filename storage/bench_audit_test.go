@@ -9,7 +9,8 @@ import (
 )
 
 // benchEvent is an audit event the size of a real "document.extract" event.
-var benchEvent = AuditEvent{Actor: SystemActor, Action: "document.extract", ObjectType: "document", ObjectID: 42,
+var benchEvent = AuditEvent{Actor: "alice@example.com", Role: RoleStaff, Addr: "10.0.0.7", Action: "document.extract",
+	ObjectType: "document", ObjectID: 42,
 	Details: map[string]any{"status": ExtractOK, "page_count": 12, "empty_pages": 1,
 		"text_pages_by_extractor": map[string]int{ExtractorNative: 10, ExtractorOCR: 1}}}
 
