@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -86,14 +85,10 @@ func (h *Handler) RevokeToken(c echo.Context) error {
 		return err
 	}
 	u := current(c).user
-	toks, err := h.store.APITokens(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(toks, func(t storage.APIToken) bool { return t.ID == id }) {
+	err = h.store.RevokeAPIToken(ctx, u.ID, id, u.Email)
+	if storage.ErrorCode(err) == storage.ENOTFOUND {
 		return storage.Errorf(storage.ENOTFOUND, "You have no API token %d.", id)
-	}
-	if err := h.store.RevokeAPIToken(ctx, id, u.Email); err != nil {
+	} else if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/account")

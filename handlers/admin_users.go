@@ -302,13 +302,10 @@ func (h *Handler) AdminRemoveUserMatter(c echo.Context) error {
 func (h *Handler) AdminRevokeToken(c echo.Context) error {
 	tokenID := formID(c, "token_id")
 	return h.changeUser(c, func(ctx context.Context, u *storage.User, actor string) (string, error) {
-		tokens, err := h.store.APITokens(ctx, u.ID)
-		if err != nil {
-			return "", err
-		}
-		if !slices.ContainsFunc(tokens, func(t storage.APIToken) bool { return t.ID == tokenID }) {
+		err := h.store.RevokeAPIToken(ctx, u.ID, tokenID, actor)
+		if storage.ErrorCode(err) == storage.ENOTFOUND {
 			return "", storage.Errorf(storage.ENOTFOUND, "%s has no such API token; it may have been deleted.", u.Email)
 		}
-		return "token-revoked", h.store.RevokeAPIToken(ctx, tokenID, actor)
+		return "token-revoked", err
 	}, func(v *web.AdminUserView, msg string) { v.TokenError = msg })
 }

@@ -25,15 +25,14 @@ const (
 // Session keys.
 const (
 	sessUserID = "user_id"
-	sessAuthAt = "auth_at" // Unix seconds of the sign-in, for the absolute timeout
-	sessNext   = "next"    // where to go after signing in through single sign-on
+	sessNext   = "next" // where to go after signing in through single sign-on
 )
 
 // principal is who makes a request: a signed-in user, through a session or an
 // API token.
 type principal struct {
-	user    *storage.User
-	tokenID bool // true when an API token authenticated the request
+	user     *storage.User
+	viaToken bool // true when an API token authenticated the request
 }
 
 func (p *principal) admin() bool { return p != nil && p.user.Role == storage.RoleAdmin }
@@ -133,14 +132,15 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			} else if err != nil {
 				return err
 			}
-			p = &principal{user: u, tokenID: true}
+			p = &principal{user: u, viaToken: true}
 		} else if id := h.sessions.GetInt64(ctx, sessUserID); id > 0 {
+			// The absolute lifetime needs no check here: signing in renews the token,
+			// which sets the session's deadline, and the store never finds a session
+			// past it.
 			u, err := h.store.UserByID(ctx, id)
-			expired := time.Since(time.Unix(h.sessions.GetInt64(ctx, sessAuthAt), 0)) > h.cfg.SessionLifetime
 			switch {
-			case storage.ErrorCode(err) == storage.ENOTFOUND || (err == nil && u.Disabled) || expired:
-				// The account is gone or disabled, or the session outlived its
-				// absolute limit: it ends here.
+			case storage.ErrorCode(err) == storage.ENOTFOUND || (err == nil && u.Disabled):
+				// The account is gone or disabled: the session ends here.
 				if err := h.sessions.Destroy(ctx); err != nil {
 					return err
 				}

@@ -166,7 +166,7 @@ type who struct {
 // refusedAs tells how a refusal must look for this caller and access class:
 // anonymous callers are sent to sign in, outsiders of a matter get the same
 // 404 as for a document that does not exist, staff get 403 on admin routes.
-func refusedAs(t *testing.T, rec *httptest.ResponseRecorder, caller, access string, htmx bool) bool {
+func refusedAs(rec *httptest.ResponseRecorder, caller, access string, htmx bool) bool {
 	switch {
 	case caller == "":
 		// A state-changing request without a session has no valid CSRF token
@@ -281,7 +281,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					}
 					rec := f.v.do(t, req, htmx)
 					checked++
-					ok := allowed && passed(rec) || !allowed && refusedAs(t, rec, c.name, access, htmx)
+					ok := allowed && passed(rec) || !allowed && refusedAs(rec, c.name, access, htmx)
 					if !ok {
 						violations++
 						t.Errorf("%s (htmx %v, admin content %v) as %q: status %d, want %s; body %.200s",

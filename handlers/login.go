@@ -128,7 +128,6 @@ func (h *Handler) signIn(c echo.Context, u *storage.User, method string) error {
 		return fmt.Errorf("sign in: %w", err)
 	}
 	h.sessions.Put(ctx, sessUserID, u.ID)
-	h.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
 	if err := h.store.RecordLogin(ctx, u.ID, u.Email, method); err != nil {
 		return err
 	}
@@ -180,7 +179,7 @@ func (h *Handler) loginFailed(ctx context.Context, email string, u *storage.User
 // browser, so a copied cookie stops working too.
 func (h *Handler) Logout(c echo.Context) error {
 	ctx := c.Request().Context()
-	if p := current(c); p != nil && !p.tokenID {
+	if p := current(c); p != nil && !p.viaToken {
 		if err := h.store.RecordEvent(ctx, storage.AuditEvent{Actor: p.user.Email, Action: "user.logout",
 			ObjectType: "user", ObjectID: p.user.ID}); err != nil {
 			return err

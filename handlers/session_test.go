@@ -382,7 +382,7 @@ func TestUnknownAPITokenRefused(t *testing.T) {
 	_, tok := v.user(t, "sam", false)
 	u := v.users["sam"]
 	toks, _ := v.store.APITokens(context.Background(), u.ID)
-	if err := v.store.RevokeAPIToken(context.Background(), toks[0].ID, "test"); err != nil {
+	if err := v.store.RevokeAPIToken(context.Background(), u.ID, toks[0].ID, "test"); err != nil {
 		t.Fatal(err)
 	}
 	req = httpGet("/documents")

@@ -52,11 +52,10 @@ func (h *Handler) Setup(c echo.Context) error {
 	}
 	v := web.SetupView{Token: tok, Email: strings.TrimSpace(c.FormValue("email")), Name: strings.TrimSpace(c.FormValue("name"))}
 	pw := c.FormValue("password")
-	switch {
-	case pw != c.FormValue("confirm"):
+	if pw != c.FormValue("confirm") {
 		v.Error = "The two passwords are not the same."
-	case auth.CheckPasswordPolicy(pw) != nil:
-		v.Error = auth.CheckPasswordPolicy(pw).Error()
+	} else if err := auth.CheckPasswordPolicy(pw); err != nil {
+		v.Error = err.Error()
 	}
 	if v.Error != "" {
 		return render(c, http.StatusBadRequest, web.SetupPage(v))

@@ -178,9 +178,15 @@ func (h *Handler) documentsView(c echo.Context) (web.DocumentsView, error) {
 	for _, m := range mine {
 		v.Matters = append(v.Matters, web.MatterItem{ID: m.ID, Title: m.Title(), LegalHold: m.LegalHold})
 	}
-	titles, err := h.matterTitles(ctx)
-	if err != nil {
-		return v, err
+	listed := mine
+	if filter.MemberID == 0 { // the list covers every matter, not only the user's
+		if listed, err = h.store.Matters(ctx); err != nil {
+			return v, err
+		}
+	}
+	titles := make(map[int64]string, len(listed))
+	for _, m := range listed {
+		titles[m.ID] = m.Title()
 	}
 	for i := range rows {
 		d := &rows[i].Document
@@ -190,17 +196,4 @@ func (h *Handler) documentsView(c echo.Context) (web.DocumentsView, error) {
 		})
 	}
 	return v, nil
-}
-
-// matterTitles maps every matter's id to its title.
-func (h *Handler) matterTitles(ctx context.Context) (map[int64]string, error) {
-	ms, err := h.store.Matters(ctx)
-	if err != nil {
-		return nil, err
-	}
-	titles := make(map[int64]string, len(ms))
-	for _, m := range ms {
-		titles[m.ID] = m.Title()
-	}
-	return titles, nil
 }

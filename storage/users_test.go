@@ -184,11 +184,13 @@ func TestAPITokens(t *testing.T) {
 	_, err = s.CreateAPIToken(ctx, 999, "x", "cli")
 	wantCode(t, err, ENOTFOUND)
 
-	if err := s.RevokeAPIToken(ctx, toks[0].ID, "cli"); err != nil {
+	// Only the token's own user revokes it through this call.
+	wantCode(t, s.RevokeAPIToken(ctx, toks[0].UserID+1, toks[0].ID, "cli"), ENOTFOUND)
+	if err := s.RevokeAPIToken(ctx, toks[0].UserID, toks[0].ID, "cli"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, s.RevokeAPIToken(ctx, toks[0].ID, "cli"), ECONFLICT)
-	wantCode(t, s.RevokeAPIToken(ctx, 999, "cli"), ENOTFOUND)
+	wantCode(t, s.RevokeAPIToken(ctx, toks[0].UserID, toks[0].ID, "cli"), ECONFLICT)
+	wantCode(t, s.RevokeAPIToken(ctx, toks[0].UserID, 999, "cli"), ENOTFOUND)
 	_, err = s.APITokenUser(ctx, token)
 	wantCode(t, err, ENOTFOUND)
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -105,28 +104,21 @@ func splitList(v string) []string {
 	return out
 }
 
-// oidc returns the single sign-on settings, nil when it is off, or what is
-// missing when only some of them are set.
+// oidc returns the single sign-on settings, nil when none is set, or what is
+// missing or unusable when only some are (handlers.OIDCConfig.Validate, plus
+// the client secret: Precis signs in as a confidential client).
 func (a AuthConfig) oidc() (*handlers.OIDCConfig, error) {
 	if a.OIDCIssuer == "" && a.OIDCClientID == "" && a.OIDCRedirectURL == "" {
 		return nil, nil
 	}
-	var missing []string
-	for _, f := range []struct{ value, env string }{
-		{a.OIDCIssuer, "PRECIS_OIDC_ISSUER"}, {a.OIDCClientID, "PRECIS_OIDC_CLIENT_ID"},
-		{a.OIDCClientSecret, "PRECIS_OIDC_CLIENT_SECRET"}, {a.OIDCRedirectURL, "PRECIS_OIDC_REDIRECT_URL"},
-	} {
-		if f.value == "" {
-			missing = append(missing, f.env)
-		}
-	}
-	if len(a.OIDCAdminGroups)+len(a.OIDCStaffGroups) == 0 {
-		missing = append(missing, "PRECIS_OIDC_ADMIN_GROUPS or PRECIS_OIDC_STAFF_GROUPS")
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("single sign-on is half configured: set %s too", strings.Join(missing, ", "))
-	}
-	return &handlers.OIDCConfig{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCClientSecret,
+	c := &handlers.OIDCConfig{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCClientSecret,
 		RedirectURL: a.OIDCRedirectURL, GroupsClaim: a.OIDCGroupsClaim,
-		AdminGroups: a.OIDCAdminGroups, StaffGroups: a.OIDCStaffGroups}, nil
+		AdminGroups: a.OIDCAdminGroups, StaffGroups: a.OIDCStaffGroups}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if a.OIDCClientSecret == "" {
+		return nil, errors.New("single sign-on: PRECIS_OIDC_CLIENT_SECRET is required")
+	}
+	return c, nil
 }

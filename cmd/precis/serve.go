@@ -108,9 +108,6 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	sso, err := a.cfg.Auth.oidc()
-	if err == nil && sso != nil {
-		err = sso.Validate()
-	}
 	if err != nil {
 		return err
 	}
